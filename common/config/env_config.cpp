@@ -1,0 +1,118 @@
+#include "common/config/env_config.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+
+namespace analytics::config {
+
+EnvConfig::EnvConfig(std::map<std::string, std::string> env)
+    : env_(std::move(env)), use_process_env_(env_.empty()) {}
+
+const char* EnvConfig::lookup(const std::string& key) const {
+  if (use_process_env_) {
+    const char* v = std::getenv(key.c_str());
+    return (v != nullptr && *v != '\0') ? v : nullptr;
+  }
+  auto it = env_.find(key);
+  return it == env_.end() || it->second.empty() ? nullptr : it->second.c_str();
+}
+
+void EnvConfig::record(const std::string& key, const std::string& value,
+                       const std::string& description, bool secret) {
+  entries_.push_back({key, value, description, secret});
+}
+
+std::string EnvConfig::get_string(const std::string& key, const std::string& def,
+                                  const std::string& description) {
+  const char* v = lookup(key);
+  std::string value = v ? v : def;
+  record(key, value, description);
+  return value;
+}
+
+std::string EnvConfig::get_secret(const std::string& key, const std::string& def,
+                                  const std::string& description) {
+  const char* v = lookup(key);
+  std::string value = v ? v : def;
+  record(key, value, description, true);
+  return value;
+}
+
+int64_t EnvConfig::get_int(const std::string& key, int64_t def, int64_t min, int64_t max,
+                           const std::string& description) {
+  const char* v = lookup(key);
+  int64_t value = def;
+  if (v) {
+    char* end = nullptr;
+    errno = 0;
+    long long parsed = std::strtoll(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0') {
+      errors_.push_back(key + "='" + v + "' is not an integer");
+    } else if (parsed < min || parsed > max) {
+      errors_.push_back(key + "=" + v + " is outside [" + std::to_string(min) + ", " +
+                        std::to_string(max) + "]");
+    } else {
+      value = parsed;
+    }
+  }
+  record(key, std::to_string(value), description);
+  return value;
+}
+
+double EnvConfig::get_double(const std::string& key, double def, double min, double max,
+                             const std::string& description) {
+  const char* v = lookup(key);
+  double value = def;
+  if (v) {
+    char* end = nullptr;
+    errno = 0;
+    double parsed = std::strtod(v, &end);
+    if (errno != 0 || end == v || *end != '\0') {
+      errors_.push_back(key + "='" + v + "' is not a number");
+    } else if (parsed < min || parsed > max) {
+      std::ostringstream msg;
+      msg << key << "=" << v << " is outside [" << min << ", " << max << "]";
+      errors_.push_back(msg.str());
+    } else {
+      value = parsed;
+    }
+  }
+  record(key, std::to_string(value), description);
+  return value;
+}
+
+bool EnvConfig::get_bool(const std::string& key, bool def, const std::string& description) {
+  const char* v = lookup(key);
+  bool value = def;
+  if (v) {
+    std::string s = v;
+    if (s == "1" || s == "true" || s == "yes" || s == "on") {
+      value = true;
+    } else if (s == "0" || s == "false" || s == "no" || s == "off") {
+      value = false;
+    } else {
+      errors_.push_back(key + "='" + s + "' is not a boolean (true/false/1/0)");
+    }
+  }
+  record(key, value ? "true" : "false", description);
+  return value;
+}
+
+void EnvConfig::finish() const {
+  if (errors_.empty()) return;
+  std::string msg = "invalid configuration:";
+  for (const auto& e : errors_) msg += "\n  " + e;
+  throw ConfigError(msg);
+}
+
+std::string EnvConfig::describe() const {
+  std::ostringstream out;
+  for (const auto& e : entries_) {
+    out << "  " << e.key << "=" << (e.secret ? "<secret>" : e.value) << "  # " << e.description
+        << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace analytics::config

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace analytics::config {
+
+/// Thrown by EnvConfig::finish() when one or more variables were invalid; what() lists them all.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Reads typed settings from environment variables. Each getter records the key, its default
+/// and description (for `--help`), and collects errors instead of throwing, so that a service
+/// reports every bad key in one go when finish() is called.
+/// Not thread-safe; use during start-up only.
+class EnvConfig {
+ public:
+  /// `env` overrides the process environment (used by tests); empty means use getenv().
+  explicit EnvConfig(std::map<std::string, std::string> env = {});
+
+  std::string get_string(const std::string& key, const std::string& def,
+                         const std::string& description);
+  /// A secret: never echoed in describe().
+  std::string get_secret(const std::string& key, const std::string& def,
+                         const std::string& description);
+  int64_t get_int(const std::string& key, int64_t def, int64_t min, int64_t max,
+                  const std::string& description);
+  double get_double(const std::string& key, double def, double min, double max,
+                    const std::string& description);
+  bool get_bool(const std::string& key, bool def, const std::string& description);
+
+  /// Throws ConfigError listing every invalid key seen so far.
+  void finish() const;
+
+  /// One line per key: name, effective value (secrets masked), description.
+  std::string describe() const;
+
+ private:
+  struct Entry {
+    std::string key, value, description;
+    bool secret;
+  };
+  const char* lookup(const std::string& key) const;
+  void record(const std::string& key, const std::string& value, const std::string& description,
+              bool secret = false);
+
+  std::map<std::string, std::string> env_;
+  bool use_process_env_;
+  std::vector<Entry> entries_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace analytics::config

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace analytics::contracts {
+
+/// Why an event failed its schema: `field` is a dotted path ("price", "properties.currency"),
+/// empty for the whole document.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+/// The JSON Schemas in proto/schemas/<event_type>/v<N>.json, parsed once at load.
+/// Immutable after load; validate() is thread-safe.
+class SchemaRegistry {
+ public:
+  /// Throws std::runtime_error if a schema file is unreadable or not a valid schema.
+  static SchemaRegistry load(const std::string& schemas_dir);
+  ~SchemaRegistry();
+  SchemaRegistry(SchemaRegistry&&) noexcept;
+  SchemaRegistry& operator=(SchemaRegistry&&) noexcept;
+
+  std::vector<std::string> event_types() const;
+  /// Ascending; empty for an unknown type.
+  std::vector<int> versions(const std::string& event_type) const;
+  /// The schema document as stored, or nullopt.
+  std::optional<std::string> schema_text(const std::string& event_type, int version) const;
+
+  /// Errors of `event` against the schema; empty when valid. Throws std::out_of_range for an
+  /// unknown type/version.
+  std::vector<FieldError> validate(const std::string& event_type, int version,
+                                   const nlohmann::json& event) const;
+
+ private:
+  struct Entry;
+  SchemaRegistry();
+  std::map<std::pair<std::string, int>, std::unique_ptr<Entry>> schemas_;
+};
+
+}  // namespace analytics::contracts

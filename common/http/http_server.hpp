@@ -1,0 +1,85 @@
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+
+#include "common/metrics/metrics.hpp"
+
+namespace analytics::http {
+
+/// An error that reaches the client. Thrown from handlers; the server turns it into
+/// `{"error":{"code":..,"message":..,"details":[..]}}` with `status`.
+class ApiError : public std::runtime_error {
+ public:
+  ApiError(int status, std::string code, const std::string& message,
+           std::vector<std::string> details = {})
+      : std::runtime_error(message),
+        status_(status),
+        code_(std::move(code)),
+        details_(std::move(details)) {}
+  int status() const { return status_; }
+  const std::string& code() const { return code_; }
+  const std::vector<std::string>& details() const { return details_; }
+  /// Extra response headers, e.g. Retry-After for 503.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+ private:
+  int status_;
+  std::string code_;
+  std::vector<std::string> details_;
+};
+
+/// The one place that writes an error body.
+void write_error(httplib::Response& res, int status, const std::string& code,
+                 const std::string& message, const std::vector<std::string>& details = {});
+
+/// The request id of the request being served (from `X-Request-Id`, or generated).
+std::string request_id(const httplib::Response& res);
+
+/// A dependency check for /readyz: returns an empty string when healthy, else why not.
+using ReadinessCheck = std::function<std::string()>;
+
+/// cpp-httplib server with the endpoints every service has: GET /healthz (alive), GET /readyz
+/// (all readiness checks pass, else 503 listing failures) and GET /metrics (Prometheus text).
+/// Routes registered through get()/post() are timed and counted per route and status, get a
+/// request id, and have exceptions mapped to JSON errors (ApiError keeps its status; anything
+/// else is a 500 that is logged, never leaked).
+/// Register routes and checks before start(); start() and stop() are not reentrant.
+class Server {
+ public:
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  Server(std::string service, metrics::Registry& registry);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void get(const std::string& pattern, Handler handler);
+  void post(const std::string& pattern, Handler handler);
+  void add_readiness_check(const std::string& name, ReadinessCheck check);
+
+  /// Access to the underlying server for settings such as payload limits.
+  httplib::Server& raw() { return server_; }
+
+  /// Binds host:port (port 0 picks a free one) and serves on a background thread.
+  /// Returns the bound port; throws std::runtime_error when binding fails.
+  int start(const std::string& host, int port);
+  /// Stops accepting, finishes in-flight requests, joins the thread. Idempotent.
+  void stop();
+
+ private:
+  Handler instrument(const std::string& pattern, Handler handler);
+
+  std::string service_;
+  metrics::Registry& registry_;
+  httplib::Server server_;
+  std::vector<std::pair<std::string, ReadinessCheck>> checks_;
+  std::thread thread_;
+};
+
+}  // namespace analytics::http

@@ -1,0 +1,136 @@
+#include "common/kafka/consumer.hpp"
+
+#include <chrono>
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include "common/kafka/detail.hpp"
+
+namespace analytics::kafka {
+namespace {
+
+std::vector<TopicPartition> to_plain(const std::vector<RdKafka::TopicPartition*>& parts) {
+  std::vector<TopicPartition> out;
+  out.reserve(parts.size());
+  for (const auto* p : parts) out.push_back({p->topic(), p->partition(), p->offset()});
+  return out;
+}
+
+class Rebalancer : public RdKafka::RebalanceCb {
+ public:
+  explicit Rebalancer(Consumer::Callbacks cbs) : cbs_(std::move(cbs)) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      auto plain = to_plain(partitions);
+      for (auto& p : plain) p.offset = TopicPartition::kOffsetBeginning;
+      if (cbs_.on_assign) cbs_.on_assign(plain);
+      for (size_t i = 0; i < partitions.size(); ++i) partitions[i]->set_offset(plain[i].offset);
+      consumer->assign(partitions);
+      spdlog::info("partitions assigned count={}", partitions.size());
+    } else {
+      if (cbs_.on_revoke) cbs_.on_revoke(to_plain(partitions));
+      consumer->unassign();
+      spdlog::info("partitions revoked count={}", partitions.size());
+    }
+  }
+
+ private:
+  Consumer::Callbacks cbs_;
+};
+
+}  // namespace
+
+std::string Message::header(const std::string& name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+Consumer::Consumer(const Properties& props, const std::vector<std::string>& topics,
+                   Callbacks callbacks)
+    : rebalance_cb_(std::make_unique<Rebalancer>(std::move(callbacks))) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  Properties effective = props;
+  // Positions live with the data (PostgreSQL), never in Kafka's committed offsets.
+  effective["enable.auto.commit"] = "false";
+  effective["enable.auto.offset.store"] = "false";
+  effective["enable.partition.eof"] = "false";
+  detail::apply(*conf, effective);
+  std::string err;
+  if (conf->set("rebalance_cb", rebalance_cb_.get(), err) != RdKafka::Conf::CONF_OK) {
+    throw KafkaError("cannot set rebalance callback: " + err, false);
+  }
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer_) throw KafkaError("cannot create consumer: " + err, false);
+  RdKafka::ErrorCode sub = consumer_->subscribe(topics);
+  if (sub != RdKafka::ERR_NO_ERROR) {
+    throw KafkaError("subscribe failed: " + RdKafka::err2str(sub), false);
+  }
+}
+
+Consumer::~Consumer() { close(); }
+
+std::vector<Message> Consumer::poll_batch(size_t max_messages, int max_wait_ms) {
+  std::vector<Message> out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait_ms);
+  while (out.size() < max_messages) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) break;
+    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(static_cast<int>(left)));
+    switch (msg->err()) {
+      case RdKafka::ERR_NO_ERROR: {
+        Message m;
+        m.topic = msg->topic_name();
+        m.partition = msg->partition();
+        m.offset = msg->offset();
+        if (msg->key()) m.key = *msg->key();
+        m.payload.assign(static_cast<const char*>(msg->payload()), msg->len());
+        m.timestamp_ms = msg->timestamp().timestamp;
+        if (RdKafka::Headers* hs = msg->headers()) {
+          for (const auto& h : hs->get_all()) {
+            m.headers.emplace_back(h.key(), std::string(static_cast<const char*>(h.value()),
+                                                         h.value_size()));
+          }
+        }
+        out.push_back(std::move(m));
+        break;
+      }
+      case RdKafka::ERR__TIMED_OUT:
+      case RdKafka::ERR__PARTITION_EOF:
+        return out;
+      default:
+        if (msg->err() == RdKafka::ERR__FATAL) {
+          throw KafkaError("fatal consumer error: " + msg->errstr(), false);
+        }
+        // Transient (broker down, rebalance in progress): librdkafka recovers by itself.
+        spdlog::warn("consumer error: {}", msg->errstr());
+        return out;
+    }
+  }
+  return out;
+}
+
+void Consumer::seek(const std::string& topic, int32_t partition, int64_t offset) {
+  std::unique_ptr<RdKafka::TopicPartition> tp(
+      RdKafka::TopicPartition::create(topic, partition, offset));
+  RdKafka::ErrorCode err = consumer_->seek(*tp, 5000);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    throw KafkaError("seek " + topic + "/" + std::to_string(partition) + " failed: " +
+                         RdKafka::err2str(err),
+                     detail::is_retryable(err));
+  }
+}
+
+void Consumer::close() {
+  if (closed_ || !consumer_) return;
+  closed_ = true;
+  consumer_->close();
+}
+
+}  // namespace analytics::kafka

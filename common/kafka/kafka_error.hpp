@@ -1,0 +1,24 @@
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace analytics::kafka {
+
+/// Any Kafka failure surfaced by common/kafka. `retryable()` is true for conditions that may
+/// clear on their own (queue full, broker down, timeouts): callers answer 503 / retry later.
+class KafkaError : public std::runtime_error {
+ public:
+  KafkaError(const std::string& message, bool retryable)
+      : std::runtime_error(message), retryable_(retryable) {}
+  bool retryable() const { return retryable_; }
+
+ private:
+  bool retryable_;
+};
+
+/// librdkafka configuration properties (e.g. {"bootstrap.servers", "127.0.0.1:9092"}).
+using Properties = std::map<std::string, std::string>;
+
+}  // namespace analytics::kafka

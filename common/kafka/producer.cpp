@@ -1,0 +1,121 @@
+#include "common/kafka/producer.hpp"
+
+#include <chrono>
+
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include "common/kafka/detail.hpp"
+
+namespace analytics::kafka {
+namespace {
+
+class DeliveryReports : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& msg) override {
+    std::unique_ptr<DeliveryCallback> cb(static_cast<DeliveryCallback*>(msg.msg_opaque()));
+    if (!cb) return;
+    DeliveryResult result;
+    result.ok = msg.err() == RdKafka::ERR_NO_ERROR;
+    if (!result.ok) {
+      result.error = msg.errstr();
+      result.retryable = detail::is_retryable(msg.err());
+    }
+    result.partition = msg.partition();
+    result.offset = msg.offset();
+    (*cb)(result);
+  }
+};
+
+}  // namespace
+
+Producer::Producer(const Properties& props) : dr_cb_(std::make_unique<DeliveryReports>()) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  Properties effective = {{"linger.ms", "5"}, {"compression.type", "lz4"}};
+  for (const auto& [k, v] : props) effective[k] = v;
+  // Durability is not negotiable: no acknowledged event may be lost or duplicated.
+  effective["enable.idempotence"] = "true";
+  effective["acks"] = "all";
+  detail::apply(*conf, effective);
+  std::string err;
+  if (conf->set("dr_cb", dr_cb_.get(), err) != RdKafka::Conf::CONF_OK) {
+    throw KafkaError("cannot set delivery callback: " + err, false);
+  }
+  producer_.reset(RdKafka::Producer::create(conf.get(), err));
+  if (!producer_) throw KafkaError("cannot create producer: " + err, false);
+  poller_ = std::thread([this] {
+    while (!stop_.load()) producer_->poll(100);
+  });
+}
+
+Producer::~Producer() {
+  if (!flush(10000)) {
+    spdlog::error("producer closed with {} undelivered messages", producer_->outq_len());
+  }
+  stop_ = true;
+  if (poller_.joinable()) poller_.join();
+  producer_->poll(0);
+}
+
+void Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
+                       const std::vector<Header>& headers, DeliveryCallback on_delivery) {
+  RdKafka::Headers* hdrs = RdKafka::Headers::create();
+  for (const auto& h : headers) hdrs->add(h.key, h.value);
+  auto* opaque = new DeliveryCallback(std::move(on_delivery));
+  RdKafka::ErrorCode err = producer_->produce(
+      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+      const_cast<char*>(value.data()), value.size(), key.empty() ? nullptr : key.data(),
+      key.size(), 0, hdrs, opaque);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    // On failure librdkafka keeps ownership of nothing: free what we handed over.
+    delete hdrs;
+    delete opaque;
+    throw KafkaError("produce to " + topic + " failed: " + RdKafka::err2str(err),
+                     detail::is_retryable(err));
+  }
+}
+
+bool Producer::flush(int timeout_ms) {
+  return producer_->flush(timeout_ms) == RdKafka::ERR_NO_ERROR;
+}
+
+std::string Producer::check_connectivity(int timeout_ms) {
+  RdKafka::Metadata* md = nullptr;
+  RdKafka::ErrorCode err = producer_->metadata(true, nullptr, &md, timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> owned(md);
+  if (err != RdKafka::ERR_NO_ERROR) return RdKafka::err2str(err);
+  return "";
+}
+
+std::shared_ptr<DeliveryGroup> DeliveryGroup::create(size_t size) {
+  return std::shared_ptr<DeliveryGroup>(new DeliveryGroup(size));
+}
+
+DeliveryCallback DeliveryGroup::slot(size_t index) {
+  return [self = shared_from_this(), index](const DeliveryResult& r) { self->complete(index, r); };
+}
+
+void DeliveryGroup::fail(size_t index, const std::string& error, bool retryable) {
+  DeliveryResult r;
+  r.error = error;
+  r.retryable = retryable;
+  complete(index, std::move(r));
+}
+
+void DeliveryGroup::complete(size_t index, DeliveryResult result) {
+  std::lock_guard lock(mu_);
+  results_[index] = std::move(result);
+  if (--pending_ == 0) cv_.notify_all();
+}
+
+bool DeliveryGroup::wait(int timeout_ms) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return pending_ == 0; });
+}
+
+std::vector<DeliveryResult> DeliveryGroup::results() const {
+  std::lock_guard lock(mu_);
+  return results_;
+}
+
+}  // namespace analytics::kafka

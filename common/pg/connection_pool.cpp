@@ -1,0 +1,55 @@
+#include "common/pg/connection_pool.hpp"
+
+#include <pqxx/pqxx>
+
+#include "common/pg/db_error.hpp"
+
+namespace analytics::pg {
+
+ConnectionPool::ConnectionPool(std::string url, size_t size, std::string session_sql)
+    : url_(std::move(url)), session_sql_(std::move(session_sql)), available_(size) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<pqxx::connection_base> conn)
+    : pool_(&pool), conn_(std::move(conn)) {}
+
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), conn_(std::move(other.conn_)) {}
+
+ConnectionPool::Lease::~Lease() {
+  if (pool_) pool_->release(std::move(conn_));
+}
+
+ConnectionPool::Lease ConnectionPool::acquire() {
+  std::unique_ptr<pqxx::connection_base> conn;
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return available_ > 0; });
+    --available_;
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  try {
+    if (!conn || !conn->is_open()) {
+      conn = connect(url_);
+      if (!session_sql_.empty()) guarded([&] { pqxx::nontransaction(*conn).exec(session_sql_); });
+    }
+  } catch (...) {
+    release(nullptr);
+    throw;
+  }
+  return Lease(*this, std::move(conn));
+}
+
+void ConnectionPool::release(std::unique_ptr<pqxx::connection_base> conn) {
+  std::lock_guard lock(mu_);
+  // A connection left inside a failed transaction or broken is simply not kept.
+  if (conn && conn->is_open()) idle_.push_back(std::move(conn));
+  ++available_;
+  cv_.notify_one();
+}
+
+}  // namespace analytics::pg

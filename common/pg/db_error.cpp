@@ -1,0 +1,42 @@
+#include "common/pg/db_error.hpp"
+
+#include <pqxx/pqxx>
+
+namespace analytics::pg {
+namespace {
+
+bool retryable_sqlstate(const std::string& state) {
+  if (state.size() != 5) return false;
+  std::string cls = state.substr(0, 2);
+  // 40: transaction rollback (serialization, deadlock); 08: connection; 53: insufficient
+  // resources; 57: operator intervention (shutdown, cancel); 55P03: lock not available.
+  return cls == "40" || cls == "08" || cls == "53" || cls == "57" || state == "55P03";
+}
+
+}  // namespace
+
+void rethrow_as_db_error() {
+  try {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    throw DbError(std::string("connection lost: ") + e.what(), "08006", true);
+  } catch (const pqxx::in_doubt_error& e) {
+    // Commit outcome unknown. Safe to retry only because writers fence on stored offsets.
+    throw DbError(std::string("commit in doubt: ") + e.what(), "", true);
+  } catch (const pqxx::transaction_rollback& e) {
+    // In libpqxx 6.4 this is not an sql_error, so it needs its own clause.
+    throw DbError(e.what(), "40000", true);
+  } catch (const pqxx::sql_error& e) {
+    throw DbError(e.what(), e.sqlstate(), retryable_sqlstate(e.sqlstate()));
+  } catch (const pqxx::failure& e) {
+    throw DbError(e.what(), "", false);
+  }
+}
+
+std::unique_ptr<pqxx::connection_base> connect(const std::string& url) {
+  return guarded([&]() -> std::unique_ptr<pqxx::connection_base> {
+    return std::make_unique<pqxx::connection>(url);
+  });
+}
+
+}  // namespace analytics::pg

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace analytics::pg {
+
+/// Any PostgreSQL failure surfaced outside common/pg. retryable() is true for lost
+/// connections, serialization failures/deadlocks, resource exhaustion and shutdowns — the
+/// caller may retry the whole transaction. `sqlstate` is empty when the server sent none.
+class DbError : public std::runtime_error {
+ public:
+  DbError(const std::string& message, std::string sqlstate, bool retryable)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)), retryable_(retryable) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  bool retryable() const { return retryable_; }
+
+ private:
+  std::string sqlstate_;
+  bool retryable_;
+};
+
+/// Call inside a `catch (...)`: rethrows the in-flight exception as a DbError when it is a
+/// libpqxx error, unchanged otherwise.
+[[noreturn]] void rethrow_as_db_error();
+
+/// Runs `fn`, translating libpqxx errors into DbError.
+template <typename Fn>
+auto guarded(Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (...) {
+    rethrow_as_db_error();
+  }
+}
+
+/// Opens a connection from a libpq URL or key=value string; throws DbError.
+std::unique_ptr<pqxx::connection_base> connect(const std::string& url);
+
+}  // namespace analytics::pg

@@ -1,0 +1,126 @@
+#include "transaction_generator.hpp"
+
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "catalog.hpp"
+#include "common/ids/uuid.hpp"
+
+namespace analytics::eventgen {
+namespace {
+
+uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+constexpr int64_t kWindowSeconds = 30LL * 86400;
+
+template <size_t N>
+std::string_view pick(Rng& rng, const std::array<std::string_view, N>& values) {
+  return values[rng.below(N)];
+}
+
+void append_lower_ascii(std::string& out, std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x80) out += static_cast<char>(std::tolower(c));  // drop non-ASCII for the address
+  }
+}
+
+}  // namespace
+
+Rng::Rng(uint64_t seed) {
+  for (auto& s : s_) s = splitmix64(seed);
+}
+
+uint64_t Rng::next() {
+  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+TransactionGenerator::TransactionGenerator(uint64_t seed, DirtRates rates, time::UnixMicros anchor)
+    : rng_(seed), rates_(rates), anchor_(anchor) {}
+
+void TransactionGenerator::append_one(std::string& out) {
+  // Draw every random value in a fixed order so a seed always gives the same bytes.
+  std::string order_id = ids::format_uuid_v4(rng_.next(), rng_.next());
+  uint64_t customer_id = 1000 + rng_.below(9000);
+  std::string_view first = pick(rng_, kFirstNames);
+  std::string_view last = pick(rng_, kLastNames);
+  std::string_view domain = pick(rng_, kEmailDomains);
+  const Product& product = kProducts[rng_.below(kProducts.size())];
+  uint64_t quantity = 1 + rng_.below(10);
+  uint64_t price_cents = 599 + rng_.below(99999 - 599 + 1);
+  std::string_view region = pick(rng_, kRegions);
+  time::UnixMicros ts = anchor_ - static_cast<int64_t>(rng_.below(kWindowSeconds)) * 1000000;
+  std::string_view status = pick(rng_, kStatuses);
+
+  bool bad_ts = rng_.unit() < rates_.malformed_timestamp;
+  std::string_view bad_ts_value = pick(rng_, kMalformedTimestamps);
+  bool missing = rng_.unit() < rates_.missing_field;
+  bool drop_quantity = rng_.below(2) == 0;
+  bool duplicate = !order_ids_.empty() && rng_.unit() < rates_.duplicate_id;
+  uint64_t dup_index = order_ids_.empty() ? 0 : rng_.below(order_ids_.size());
+
+  if (duplicate) {
+    order_id = order_ids_[dup_index];
+    ++dirt_.duplicate_id;
+  } else {
+    order_ids_.push_back(order_id);
+  }
+
+  out += R"({"order_id":")";
+  out += order_id;
+  fmt::format_to(std::back_inserter(out), R"(","customer_id":{},"customer_name":"{} {}","email":")",
+                 customer_id, first, last);
+  append_lower_ascii(out, first);
+  out += '.';
+  append_lower_ascii(out, last);
+  fmt::format_to(std::back_inserter(out), R"({}@{}","product":"{}","category":"{}")",
+                 customer_id % 100, domain, product.name, product.category);
+  if (!(missing && drop_quantity)) fmt::format_to(std::back_inserter(out), R"(,"quantity":{})", quantity);
+  if (!(missing && !drop_quantity)) {
+    fmt::format_to(std::back_inserter(out), R"(,"price":{}.{:02})", price_cents / 100,
+                   price_cents % 100);
+  }
+  fmt::format_to(std::back_inserter(out), R"(,"region":"{}","timestamp":")", region);
+  if (bad_ts) {
+    out += bad_ts_value;
+    ++dirt_.malformed_timestamp;
+  } else {
+    out += time::format_iso8601(ts).substr(0, 19);
+    out += 'Z';
+  }
+  fmt::format_to(std::back_inserter(out), R"(","status":"{}"}})", status);
+  if (missing) ++(drop_quantity ? dirt_.missing_quantity : dirt_.missing_price);
+}
+
+std::string generate_transactions(size_t count, uint64_t seed, const DirtRates& rates,
+                                  time::UnixMicros anchor, BatchFormat format, DirtCounts* dirt) {
+  TransactionGenerator gen(seed, rates, anchor);
+  std::string out;
+  out.reserve(count * 330 + 2);
+  if (format == BatchFormat::kJsonArray) out += '[';
+  for (size_t i = 0; i < count; ++i) {
+    if (i > 0 && format == BatchFormat::kJsonArray) out += ',';
+    gen.append_one(out);
+    if (format == BatchFormat::kNdjson) out += '\n';
+  }
+  if (format == BatchFormat::kJsonArray) out += ']';
+  if (dirt) *dirt = gen.dirt();
+  return out;
+}
+
+}  // namespace analytics::eventgen

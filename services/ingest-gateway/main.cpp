@@ -1,0 +1,69 @@
+// ingest-gateway: HTTP front door. Validates events against proto/ schemas, produces valid ones
+// with acks=all and rejected ones to the dead-letter topic, answers per record.
+#include <iostream>
+
+#include "common/config/build_info.hpp"
+#include "common/config/env_config.hpp"
+#include "common/contracts/schema_registry.hpp"
+#include "common/contracts/topic_catalog.hpp"
+#include "common/http/http_server.hpp"
+#include "common/kafka/producer.hpp"
+#include "common/logging/logging.hpp"
+#include "common/process/shutdown_signal.hpp"
+#include "event_ingestor.hpp"
+#include "gateway_routes.hpp"
+
+using namespace analytics;
+
+int main() {
+  process::block_shutdown_signals();
+  config::EnvConfig env;
+  auto log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
+  auto host = env.get_string("HTTP_HOST", "127.0.0.1", "listen address");
+  auto port = env.get_int("HTTP_PORT", 8080, 0, 65535, "listen port");
+  auto brokers = env.get_string("KAFKA_BROKERS", "127.0.0.1:9092", "bootstrap servers");
+  auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
+  auto proto_dir = env.get_string("PROTO_DIR", config::source_path("proto"),
+                                  "directory with topics.json and schemas/");
+  gateway::GatewayLimits limits;
+  limits.max_body_bytes = static_cast<size_t>(env.get_int(
+      "MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024LL * 1024 * 1024, "request body limit"));
+  limits.max_events_per_request = static_cast<size_t>(
+      env.get_int("MAX_EVENTS_PER_REQUEST", 5000, 1, 1000000, "events per request limit"));
+  auto delivery_timeout = env.get_int("DELIVERY_TIMEOUT_MS", 30000, 100, 600000,
+                                      "wait for Kafka acks before answering 503");
+  try {
+    env.finish();
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  auto logger = logging::init("ingest-gateway", log_level);
+
+  try {
+    auto topics = contracts::TopicCatalog::load(proto_dir + "/topics.json", prefix);
+    auto schemas = contracts::SchemaRegistry::load(proto_dir + "/schemas");
+    // Give librdkafka slightly less time than the HTTP wait, so a failure arrives as a
+    // delivery error rather than a timeout.
+    kafka::Producer producer({{"bootstrap.servers", brokers},
+                              {"message.timeout.ms", std::to_string(delivery_timeout - 50)}});
+    metrics::Registry registry;
+    gateway::EventIngestor ingestor(schemas, topics, producer, static_cast<int>(delivery_timeout),
+                                    registry);
+    http::Server server("ingest-gateway", registry);
+    server.add_readiness_check("kafka", [&producer] { return producer.check_connectivity(2000); });
+    gateway::register_gateway_routes(server, ingestor, schemas, topics, limits);
+    int bound = server.start(host, static_cast<int>(port));
+    logger->info("ingest-gateway started port={} brokers={} version={}", bound, brokers,
+                 config::pipeline_version());
+
+    int sig = process::wait_for_shutdown_signal();
+    logger->info("stopping signal={}", sig);
+    server.stop();  // finishes in-flight requests, which wait for their acks
+    if (!producer.flush(10000)) logger->error("undelivered messages at shutdown");
+  } catch (const std::exception& e) {
+    logger->critical("ingest-gateway failed: {}", e.what());
+    return 1;
+  }
+  return 0;
+}

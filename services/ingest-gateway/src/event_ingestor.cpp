@@ -1,0 +1,153 @@
+#include "event_ingestor.hpp"
+
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "common/kafka/kafka_error.hpp"
+#include "common/time/iso8601.hpp"
+
+namespace analytics::gateway {
+namespace {
+
+/// The record key: the key field's value as text ("4821" for a number), empty when absent.
+std::string key_of(const nlohmann::json& doc, const std::string& field) {
+  auto it = doc.find(field);
+  if (it == doc.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+bool valid_utf8(const std::string& s) {
+  try {
+    (void)nlohmann::json(s).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+std::string base64(const std::string& in) {
+  static const char* kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s : {18, 12, 6, 0}) out += kAlphabet[(n >> s) & 63];
+  }
+  if (i < in.size()) {
+    uint32_t n = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) n |= uint8_t(in[i + 1]) << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace
+
+EventIngestor::EventIngestor(const contracts::SchemaRegistry& schemas,
+                             const contracts::TopicCatalog& topics, kafka::Producer& producer,
+                             int delivery_timeout_ms, metrics::Registry& registry)
+    : schemas_(schemas),
+      topics_(topics),
+      producer_(producer),
+      delivery_timeout_ms_(delivery_timeout_ms),
+      registry_(registry) {}
+
+std::string EventIngestor::dead_letter(const std::string& event_type, int version,
+                                       const RawRecord& record, const RecordOutcome& outcome,
+                                       const std::string& request_id,
+                                       const std::string& received_at) const {
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& e : outcome.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
+  nlohmann::json dlq = {{"event_type", event_type},     {"schema_version", version},
+                        {"request_id", request_id},     {"record_index", record.index},
+                        {"reason", outcome.reason},     {"errors", errors},
+                        {"received_at", received_at}};
+  if (valid_utf8(record.raw)) {
+    dlq["raw"] = record.raw;
+  } else {
+    dlq["raw_base64"] = base64(record.raw);
+  }
+  return dlq.dump();
+}
+
+IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
+                                    std::vector<RawRecord>& records,
+                                    const std::string& request_id) {
+  auto topic = topics_.for_event_type(event_type);
+  if (!topic || !schemas_.schema_text(event_type, version)) {
+    throw std::out_of_range("unknown event type " + event_type + " v" + std::to_string(version));
+  }
+  const auto& dlq_topic = topics_.dead_letter();
+  std::string received_at = time::format_iso8601(time::now_micros());
+  std::vector<kafka::Header> headers = {{"request_id", request_id},
+                                        {"event_type", event_type},
+                                        {"schema_version", std::to_string(version)}};
+
+  IngestOutcome out;
+  out.records.resize(records.size());
+  auto group = kafka::DeliveryGroup::create(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    RawRecord& rec = records[i];
+    RecordOutcome& outcome = out.records[i];
+    outcome.index = rec.index;
+    if (!rec.doc) {
+      outcome.reason = "malformed_json";
+      outcome.errors.push_back({"", rec.parse_error});
+    } else if (!rec.doc->is_object()) {
+      outcome.reason = "not_an_object";
+      outcome.errors.push_back({"", "an event must be a JSON object"});
+    } else {
+      outcome.errors = schemas_.validate(event_type, version, *rec.doc);
+      if (!outcome.errors.empty()) outcome.reason = "schema_violation";
+    }
+    outcome.accepted = outcome.reason.empty();
+    try {
+      if (outcome.accepted) {
+        (*rec.doc)["received_at"] = received_at;
+        producer_.produce(topic->name, key_of(*rec.doc, topic->key_field), rec.doc->dump(),
+                          headers, group->slot(i));
+      } else {
+        producer_.produce(dlq_topic.name, request_id,
+                          dead_letter(event_type, version, rec, outcome, request_id, received_at),
+                          headers, group->slot(i));
+      }
+    } catch (const kafka::KafkaError& e) {
+      group->fail(i, e.what(), e.retryable());
+    }
+  }
+
+  if (!group->wait(delivery_timeout_ms_)) {
+    out.kafka_failed = true;
+    out.kafka_error = "Kafka did not acknowledge within " + std::to_string(delivery_timeout_ms_) +
+                      " ms";
+  }
+  auto results = group->results();
+  for (size_t i = 0; i < out.records.size(); ++i) {
+    auto& outcome = out.records[i];
+    if (!out.kafka_failed && !results[i].ok) {
+      out.kafka_failed = true;
+      out.kafka_error = results[i].error;
+    }
+    outcome.partition = results[i].partition;
+    outcome.offset = results[i].offset;
+    (outcome.accepted ? out.accepted : out.rejected) += 1;
+  }
+  registry_.counter("gateway_events_total", "Events by type and outcome",
+                    {{"event_type", event_type}, {"outcome", "accepted"}})
+      .inc(out.kafka_failed ? 0 : out.accepted);
+  registry_.counter("gateway_events_total", "Events by type and outcome",
+                    {{"event_type", event_type}, {"outcome", "rejected"}})
+      .inc(out.kafka_failed ? 0 : out.rejected);
+  if (out.kafka_failed) {
+    registry_.counter("gateway_kafka_failures_total", "Requests answered 503 because Kafka failed")
+        .inc();
+  }
+  return out;
+}
+
+}  // namespace analytics::gateway

@@ -1,0 +1,109 @@
+#include "gateway_routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace analytics::gateway {
+namespace {
+
+constexpr const char* kTypePattern = "([a-z][a-z0-9_]*(?:\\.[a-z][a-z0-9_]*)*)";
+
+int parse_version(const contracts::SchemaRegistry& schemas,
+                  const std::string& event_type, const std::string& text) {
+  auto versions = schemas.versions(event_type);
+  if (versions.empty()) {
+    throw http::ApiError(404, "unknown_event_type", "no schema for event type '" + event_type + "'");
+  }
+  if (text.empty() || text == "latest") return versions.back();
+  try {
+    size_t used = 0;
+    int v = std::stoi(text, &used);
+    if (used == text.size()) {
+      for (int known : versions) {
+        if (known == v) return v;
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  throw http::ApiError(404, "unknown_schema_version",
+                       "event type '" + event_type + "' has no schema version '" + text + "'");
+}
+
+nlohmann::json outcome_json(const RecordOutcome& r) {
+  nlohmann::json j = {{"index", r.index}, {"status", r.accepted ? "accepted" : "rejected"}};
+  if (r.accepted) {
+    j["partition"] = r.partition;
+    j["offset"] = r.offset;
+  } else {
+    j["reason"] = r.reason;
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : r.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
+    j["errors"] = errors;
+  }
+  return j;
+}
+
+}  // namespace
+
+void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
+                             const contracts::SchemaRegistry& schemas,
+                             const contracts::TopicCatalog& topics, const GatewayLimits& limits) {
+  server.raw().set_payload_max_length(limits.max_body_bytes);
+
+  server.post(std::string("/v1/events/") + kTypePattern, [&, limits](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+    std::string event_type = req.matches[1];
+    int version = parse_version(schemas, event_type, req.get_param_value("version"));
+    auto format = format_of(req.get_header_value("Content-Type"));
+    if (!format) {
+      throw http::ApiError(415, "unsupported_media_type",
+                           "Content-Type must be application/json or application/x-ndjson");
+    }
+    std::vector<RawRecord> records;
+    try {
+      records = split_records(req.body, *format, limits.max_events_per_request);
+    } catch (const BodyError& e) {
+      throw http::ApiError(e.code == "too_many_events" ? 413 : 400, e.code, e.message);
+    }
+    std::string request_id = http::request_id(res);
+    IngestOutcome outcome = ingestor.ingest(event_type, version, records, request_id);
+    if (outcome.kafka_failed) {
+      http::ApiError error(503, "kafka_unavailable",
+                           "events were not acknowledged by Kafka; retry the whole request "
+                           "(records are deduplicated by id downstream)",
+                           {outcome.kafka_error});
+      error.headers.emplace_back("Retry-After", "5");
+      throw error;
+    }
+    nlohmann::json results = nlohmann::json::array();
+    for (const auto& r : outcome.records) results.push_back(outcome_json(r));
+    nlohmann::json body = {{"request_id", request_id},     {"event_type", event_type},
+                           {"schema_version", version},    {"accepted", outcome.accepted},
+                           {"rejected", outcome.rejected}, {"results", results}};
+    // All accepted: 200. Mixed: 207 Multi-Status. None accepted: 422. Never a 200 that hides
+    // a rejected record.
+    res.status = outcome.rejected == 0 ? 200 : outcome.accepted == 0 ? 422 : 207;
+    res.set_content(body.dump(), "application/json");
+  });
+
+  server.get("/v1/schemas", [&](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json types = nlohmann::json::array();
+    for (const auto& type : schemas.event_types()) {
+      auto topic = topics.for_event_type(type);
+      auto versions = schemas.versions(type);
+      types.push_back({{"event_type", type},
+                       {"versions", versions},
+                       {"latest", versions.back()},
+                       {"topic", topic ? nlohmann::json(topic->name) : nlohmann::json(nullptr)}});
+    }
+    res.set_content(nlohmann::json{{"event_types", types}}.dump(), "application/json");
+  });
+
+  server.get(std::string("/v1/schemas/") + kTypePattern + "/versions/([^/]+)",
+             [&](const httplib::Request& req, httplib::Response& res) {
+               std::string type = req.matches[1];
+               int version = parse_version(schemas, type, req.matches[2]);
+               res.set_content(*schemas.schema_text(type, version), "application/schema+json");
+             });
+}
+
+}  // namespace analytics::gateway

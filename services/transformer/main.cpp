@@ -1,0 +1,79 @@
+// transformer: Kafka -> bronze -> silver -> gold, exactly once (offsets live in PostgreSQL).
+// `transformer migrate` applies the warehouse migrations and exits.
+#include <iostream>
+#include <string>
+
+#include "common/config/build_info.hpp"
+#include "common/config/env_config.hpp"
+#include "common/contracts/topic_catalog.hpp"
+#include "common/http/http_server.hpp"
+#include "common/logging/logging.hpp"
+#include "common/pg/migrator.hpp"
+#include "common/process/shutdown_signal.hpp"
+#include "transformer_app.hpp"
+
+using namespace analytics;
+
+int main(int argc, char** argv) {
+  process::block_shutdown_signals();
+  bool migrate_only = argc > 1 && std::string(argv[1]) == "migrate";
+  config::EnvConfig env;
+  auto log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
+  auto host = env.get_string("HTTP_HOST", "127.0.0.1", "health/metrics listen address");
+  auto port = env.get_int("HTTP_PORT", 8082, 0, 65535, "health/metrics port");
+  transformer::TransformerConfig cfg;
+  cfg.database_url = env.get_string(
+      "DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/analytics", "warehouse (libpq URL)");
+  cfg.kafka_brokers = env.get_string("KAFKA_BROKERS", "127.0.0.1:9092", "bootstrap servers");
+  cfg.consumer_group = env.get_string("CONSUMER_GROUP", "transformer", "Kafka consumer group");
+  cfg.pii_hmac_key = env.get_secret("PII_HMAC_KEY", "", "HMAC key for e-mails/ids (>= 16 bytes)");
+  cfg.batch_max_events = static_cast<size_t>(
+      env.get_int("BATCH_MAX_EVENTS", 5000, 1, 1000000, "max records per transaction"));
+  cfg.batch_max_wait_ms = static_cast<int>(
+      env.get_int("BATCH_MAX_WAIT_MS", 500, 1, 60000, "max wait to fill a batch"));
+  cfg.late_after_seconds = env.get_int("LATE_AFTER_SECONDS", 86400, 0, 365LL * 86400,
+                                       "ingestion lag above which an event is late");
+  auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
+  auto topics_file = env.get_string("TOPICS_FILE", config::source_path("proto/topics.json"),
+                                    "topic catalogue");
+  auto migrations = env.get_string("MIGRATIONS_DIR",
+                                   config::source_path("services/transformer/migrations"),
+                                   "warehouse migrations");
+  auto migrate_on_start = env.get_bool("MIGRATE_ON_START", true, "apply migrations at start");
+  try {
+    env.finish();
+    if (!migrate_only && cfg.pii_hmac_key.size() < 16) {
+      throw config::ConfigError("invalid configuration:\n  PII_HMAC_KEY must be set (>= 16 bytes)");
+    }
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  auto logger = logging::init("transformer", log_level);
+
+  try {
+    if (migrate_only || migrate_on_start) {
+      auto applied = pg::apply_migrations(cfg.database_url, migrations);
+      logger->info("migrations up to date applied_now={}", applied.size());
+      if (migrate_only) return 0;
+    }
+    metrics::Registry registry;
+    transformer::TransformerApp app(cfg, contracts::TopicCatalog::load(topics_file, prefix),
+                                    registry);
+    http::Server server("transformer", registry);
+    server.add_readiness_check("pipeline", [&app] { return app.readiness(); });
+    app.start();
+    int bound = server.start(host, static_cast<int>(port));
+    logger->info("transformer started port={} group={} version={}", bound, cfg.consumer_group,
+                 config::pipeline_version());
+
+    int sig = process::wait_for_shutdown_signal();
+    logger->info("stopping signal={}", sig);
+    app.stop();
+    server.stop();
+  } catch (const std::exception& e) {
+    logger->critical("transformer failed: {}", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+#include "pii.hpp"
+
+#include <stdexcept>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+namespace analytics::transformer {
+
+PiiProtector::PiiProtector(std::string key) : key_(std::move(key)) {
+  if (key_.size() < 16) {
+    throw std::invalid_argument("PII_HMAC_KEY must be at least 16 bytes");
+  }
+}
+
+std::string PiiProtector::hmac_hex(std::string_view value) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(value.data()), value.size(), digest, &len);
+  static const char* kHex = "0123456789abcdef";
+  std::string out(len * 2, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+std::string PiiProtector::mask_name(std::string_view name) {
+  size_t start = name.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return "";
+  unsigned char lead = static_cast<unsigned char>(name[start]);
+  size_t len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  return std::string(name.substr(start, len)) + "***";
+}
+
+}  // namespace analytics::transformer

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "pii.hpp"
+#include "common/time/iso8601.hpp"
+
+namespace analytics::transformer {
+
+/// Why silver refused a record. The string form is stored in silver.quarantine.
+enum class QuarantineReason {
+  kMalformedJson,       // payload is not a JSON object
+  kSchemaViolation,     // a required field is missing or has the wrong type
+  kMalformedTimestamp,  // timestamp is not ISO-8601
+  kMissingPrice,        // price absent: revenue cannot be computed
+};
+
+std::string_view to_string(QuarantineReason reason);
+
+struct Quarantined {
+  QuarantineReason reason;
+  std::string detail;
+};
+
+/// A typed, normalised, PII-safe order as stored in silver.orders.
+struct SilverOrder {
+  std::string order_id;
+  int32_t customer_id = 0;
+  std::optional<std::string> customer_name_masked;
+  std::optional<std::string> email_hmac;
+  std::string product, category, region, status;
+  int32_t quantity = 1;
+  bool quantity_defaulted = false;  // quantity was absent; documented default is 1
+  int64_t price_cents = 0;
+  int64_t revenue_cents = 0;
+  time::UnixMicros order_ts = 0;
+  std::optional<time::UnixMicros> received_at;  // set by the gateway
+  double ingestion_lag_seconds = 0;
+  bool is_late_arrival = false;
+  bool dq_passed = true;  // false when a value had to be repaired (defaulted)
+};
+
+using MappedOrder = std::variant<SilverOrder, Quarantined>;
+
+/// Silver rules for one commerce.transaction record (see docs/architecture.md):
+/// unparseable timestamp -> quarantine malformed_timestamp; absent price -> missing_price;
+/// absent quantity -> 1 (quantity_defaulted); strings trimmed, status lower-cased; e-mail
+/// lower-cased then HMAC'd; name masked to its initial. `ingested_at` is when the transformer
+/// read it; lag above `late_after_seconds` marks a late arrival.
+MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
+                            time::UnixMicros ingested_at, int64_t late_after_seconds);
+
+/// Cents as a decimal string: 12345 -> "123.45", -5 -> "-0.05".
+std::string format_cents(int64_t cents);
+
+}  // namespace analytics::transformer
