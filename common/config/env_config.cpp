@@ -70,7 +70,7 @@ double EnvConfig::get_double(const std::string& key, double def, double min, dou
     double parsed = std::strtod(v, &end);
     if (errno != 0 || end == v || *end != '\0') {
       errors_.push_back(key + "='" + v + "' is not a number");
-    } else if (parsed < min || parsed > max) {
+    } else if (!(parsed >= min && parsed <= max)) {  // also rejects NaN
       std::ostringstream msg;
       msg << key << "=" << v << " is outside [" << min << ", " << max << "]";
       errors_.push_back(msg.str());

@@ -20,6 +20,21 @@ std::string format_number(double v) {
   return std::string(buf, end);
 }
 
+/// HELP text escaping required by the text format: backslash and newline.
+std::string escape_help(const std::string& help) {
+  std::string out;
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /// Inserts `le` into an already rendered label set.
 std::string with_le(const std::string& labels, const std::string& le) {
   std::string pair = "le=\"" + le + "\"";
@@ -110,7 +125,7 @@ std::string Registry::render() const {
   std::ostringstream out;
   for (const auto& [name, fam] : families_) {
     static const char* kKindNames[] = {"counter", "gauge", "histogram"};
-    out << "# HELP " << name << " " << fam.help << "\n";
+    out << "# HELP " << name << " " << escape_help(fam.help) << "\n";
     out << "# TYPE " << name << " " << kKindNames[static_cast<int>(fam.kind)] << "\n";
     for (const auto& [labels, c] : fam.counters) out << name << labels << " " << c->value() << "\n";
     for (const auto& [labels, g] : fam.gauges) {

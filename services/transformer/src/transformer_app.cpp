@@ -33,6 +33,14 @@ TransformerApp::TransformerApp(TransformerConfig config, contracts::TopicCatalog
 TransformerApp::~TransformerApp() { stop(); }
 
 void TransformerApp::start() {
+  // Probe the warehouse before the loop thread owns the writer, so /readyz is truthful at once.
+  try {
+    writer_.load_offsets();
+    set_problem("");
+  } catch (const pg::DbError& e) {
+    set_problem(std::string("database: ") + e.what());
+    writer_.reset();
+  }
   std::vector<std::string> topics;
   for (const auto& t : catalog_.topics()) topics.push_back(t.name);
   kafka::Consumer::Callbacks callbacks;
@@ -41,7 +49,8 @@ void TransformerApp::start() {
   consumer_ = std::make_unique<kafka::Consumer>(
       kafka::Properties{{"bootstrap.servers", config_.kafka_brokers},
                         {"group.id", config_.consumer_group},
-                        {"auto.offset.reset", "earliest"}},
+                        {"auto.offset.reset", "earliest"},
+                        {"session.timeout.ms", std::to_string(config_.session_timeout_ms)}},
       topics, std::move(callbacks));
   thread_ = std::thread([this] { run(); });
 }
@@ -56,9 +65,9 @@ void TransformerApp::stop() {
 }
 
 std::string TransformerApp::readiness() const {
+  // Owning no partition is fine: a group may have more members than partitions.
   std::lock_guard lock(problem_mu_);
-  if (!problem_.empty()) return problem_;
-  return assigned_ ? "" : "no partitions assigned yet";
+  return problem_;
 }
 
 void TransformerApp::set_problem(const std::string& problem) {
@@ -107,7 +116,6 @@ void TransformerApp::on_assign(std::vector<kafka::TopicPartition>& partitions) {
     p.offset = next < 0 ? kafka::TopicPartition::kOffsetBeginning : next;
     positions_[{p.topic, p.partition}] = next;
   }
-  assigned_ = !positions_.empty();
   registry_.gauge("transformer_assigned_partitions", "Partitions owned by this instance")
       .set(static_cast<double>(positions_.size()));
 }
@@ -116,7 +124,6 @@ void TransformerApp::on_revoke(const std::vector<kafka::TopicPartition>& partiti
   // Batches are committed synchronously before the next poll, so nothing is in flight here;
   // records of these partitions already fetched are dropped by build_batch().
   for (const auto& p : partitions) positions_.erase({p.topic, p.partition});
-  assigned_ = !positions_.empty();
   registry_.gauge("transformer_assigned_partitions", "Partitions owned by this instance")
       .set(static_cast<double>(positions_.size()));
 }

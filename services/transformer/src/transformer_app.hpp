@@ -23,6 +23,8 @@ struct TransformerConfig {
   size_t batch_max_events = 5000;
   int batch_max_wait_ms = 500;
   int64_t late_after_seconds = 86400;
+  /// How long the group waits for a silent member before moving its partitions.
+  int session_timeout_ms = 45000;
 };
 
 /// The consume -> transform -> commit loop. Runs on its own thread; each batch of records is
@@ -38,7 +40,7 @@ class TransformerApp {
   void start();
   /// Finishes the batch in hand (commit or give up), leaves the group, joins the thread.
   void stop();
-  /// Empty when the last database operation succeeded and partitions are assigned.
+  /// Empty when the last database operation succeeded, else what failed.
   std::string readiness() const;
 
  private:
@@ -60,7 +62,6 @@ class TransformerApp {
   std::map<std::string, std::string> event_type_by_topic_;
 
   std::atomic<bool> stop_{false};
-  std::atomic<bool> assigned_{false};
   mutable std::mutex problem_mu_;
   std::string problem_ = "starting";
   std::thread thread_;

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The whole pipeline on this machine: installs missing Debian packages, builds, starts
+# PostgreSQL + kafka-dev-broker + the four services, streams generated (dirty) orders through
+# the gateway, waits until gold has them, and prints the KPIs and URLs to try.
+#   scripts/demo.sh           leave the stack running (stop it with scripts/stack.sh down)
+#   scripts/demo.sh --once    stop everything afterwards and exit 0 on success
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ONCE=false
+BATCHES="${DEMO_BATCHES:-10}"
+BATCH_SIZE="${DEMO_BATCH_SIZE:-1000}"
+for arg in "$@"; do
+  case "$arg" in
+    --once) ONCE=true ;;
+    *) die "unknown argument: $arg (usage: $0 [--once])" ;;
+  esac
+done
+
+if $ONCE; then trap '"$ROOT/scripts/stack.sh" down' EXIT; fi
+"$ROOT/scripts/stack.sh" up
+
+gateway="http://127.0.0.1:$GATEWAY_PORT"
+eventgen="http://127.0.0.1:$EVENTGEN_PORT"
+kpi="http://127.0.0.1:$KPI_API_PORT"
+sql() { psql "$DATABASE_URL" -Atqc "$1"; }
+
+bronze_before="$(sql "SELECT count(*) FROM bronze.events")"
+log "streaming $BATCHES batches of $BATCH_SIZE generated orders through the gateway"
+accepted=0 rejected=0
+for i in $(seq 1 "$BATCHES"); do
+  answer="$(curl -fsS "$eventgen/v1/transactions?count=$BATCH_SIZE" |
+    curl -sS -X POST -H 'Content-Type: application/json' --data-binary @- \
+      -w '\n%{http_code}' "$gateway/v1/events/commerce.transaction")"
+  code="$(tail -n1 <<<"$answer")"
+  case "$code" in 200|207|422) ;; *) die "gateway answered HTTP $code: $(head -c 500 <<<"$answer")" ;; esac
+  body="$(head -n -1 <<<"$answer")"
+  a="$(grep -o '"accepted":[0-9]*' <<<"$body" | head -1 | cut -d: -f2)"
+  r="$(grep -o '"rejected":[0-9]*' <<<"$body" | head -1 | cut -d: -f2)"
+  accepted=$((accepted + a)); rejected=$((rejected + r))
+done
+# One record that breaks the schema, to show the dead-letter path.
+curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' \
+  -d '{"order_id":"oops","customer_id":"not-a-number"}' "$gateway/v1/events/commerce.transaction"
+rejected=$((rejected + 1))
+log "gateway acknowledged: accepted=$accepted rejected(to DLQ)=$rejected"
+
+expected=$((bronze_before + accepted + rejected))
+log "waiting for the transformer to land $expected rows in bronze"
+for _ in $(seq 1 600); do
+  [ "$(sql "SELECT count(*) FROM bronze.events")" -ge "$expected" ] && break
+  sleep 0.1
+done
+got="$(sql "SELECT count(*) FROM bronze.events")"
+[ "$got" -ge "$expected" ] || die "bronze has $got rows, expected $expected; see $RUN_DIR/logs/transformer.log"
+
+echo
+echo "Rows per layer:"
+psql "$DATABASE_URL" -P pager=off -c "
+  SELECT (SELECT count(*) FROM bronze.events)     AS bronze,
+         (SELECT count(*) FROM silver.orders)     AS silver_orders,
+         (SELECT count(*) FROM silver.quarantine) AS quarantined,
+         (SELECT count(*) FROM gold.fact_orders)  AS gold_fact_orders"
+echo "Quarantine by reason:"
+psql "$DATABASE_URL" -P pager=off -c "
+  SELECT _quarantine_reason AS reason, count(*) FROM silver.quarantine GROUP BY 1 ORDER BY 2 DESC"
+
+summary="$(curl -fsS "$kpi/v1/kpi/summary")"
+echo "KPI summary (GET $kpi/v1/kpi/summary):"
+echo "$summary"
+grep -q '"total_orders":[1-9]' <<<"$summary" || die "KPI summary is empty"
+echo
+echo "Revenue by region (Accept: text/csv):"
+curl -fsS -H 'Accept: text/csv' "$kpi/v1/kpi/sales-by-region"
+echo
+cat <<URLS
+Try:
+  curl '$eventgen/v1/transactions?count=3&seed=1'
+  curl -X POST -H 'Content-Type: application/json' --data-binary @event.json $gateway/v1/events/commerce.transaction
+  curl $gateway/v1/schemas
+  curl $kpi/v1/kpi/summary
+  curl -H 'Accept: text/csv' $kpi/v1/kpi/sales-by-region
+  curl http://127.0.0.1:$TRANSFORMER_PORT/metrics
+  psql $DATABASE_URL
+URLS
+if $ONCE; then
+  log "demo finished (--once): stopping the stack"
+else
+  log "the stack keeps running; stop it with: scripts/stack.sh down"
+fi

@@ -1,0 +1,202 @@
+// Component test: a real http::Server on a loopback ephemeral port, driven by httplib::Client.
+#include "common/http/http_server.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <stdexcept>
+#include <string>
+
+#include "common/metrics/metrics.hpp"
+
+namespace analytics::http {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::regex kUuidV4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.get("/teapot", [](const httplib::Request&, httplib::Response&) {
+      ApiError e(418, "teapot", "I am a teapot", {"short", "stout"});
+      e.headers.emplace_back("Retry-After", "7");
+      throw e;
+    });
+    server_.get("/boom", [](const httplib::Request&, httplib::Response&) {
+      throw std::runtime_error("connection to postgres://admin:s3cr3t@db failed");
+    });
+    server_.get("/rid", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(request_id(res), "text/plain");
+    });
+    server_.post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+      res.status = 202;
+      res.set_content(req.body, "application/json");
+    });
+    server_.add_readiness_check("database", [this] { return db_problem_ ? "db down" : ""; });
+    server_.add_readiness_check("kafka", [] { return std::string(); });
+    port_ = server_.start("127.0.0.1", 0);
+    ASSERT_GT(port_, 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_connection_timeout(2);
+    client_->set_read_timeout(5);
+  }
+
+  void TearDown() override { server_.stop(); }
+
+  httplib::Result get(const std::string& path, const httplib::Headers& headers = {}) {
+    return client_->Get(path.c_str(), headers);
+  }
+
+  static nlohmann::json json_of(const httplib::Result& res) {
+    return nlohmann::json::parse(res->body);
+  }
+
+  metrics::Registry registry_;
+  Server server_{"test-service", registry_};
+  std::atomic<bool> db_problem_{false};
+  int port_ = 0;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(HttpServerTest, HealthzIsAlive) {
+  auto res = get("/healthz");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  auto body = json_of(res);
+  EXPECT_EQ(body.at("status"), "alive");
+  EXPECT_EQ(body.at("service"), "test-service");
+}
+
+TEST_F(HttpServerTest, ReadyzReflectsChecks) {
+  db_problem_ = true;
+  auto res = get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  auto body = json_of(res);
+  EXPECT_EQ(body.at("status"), "not_ready");
+  EXPECT_EQ(body.at("checks").at("database"), "db down");
+  EXPECT_EQ(body.at("checks").at("kafka"), "ok");
+
+  db_problem_ = false;
+  res = get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  body = json_of(res);
+  EXPECT_EQ(body.at("status"), "ready");
+  EXPECT_EQ(body.at("checks").at("database"), "ok");
+}
+
+TEST(HttpServerReadinessTest, ThrowingCheckMakesServiceNotReady) {
+  metrics::Registry registry;
+  Server server("svc", registry);
+  server.add_readiness_check(
+      "broker", []() -> std::string { throw std::runtime_error("broker unreachable"); });
+  int port = server.start("127.0.0.1", 0);
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(nlohmann::json::parse(res->body).at("checks").at("broker"), "broker unreachable");
+  server.stop();
+}
+
+TEST_F(HttpServerTest, MetricsCountRequestsByRouteAndStatus) {
+  ASSERT_TRUE(get("/healthz"));
+  ASSERT_TRUE(get("/teapot"));
+  auto res = get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_THAT(res->get_header_value("Content-Type"), HasSubstr("text/plain"));
+  EXPECT_THAT(res->body, HasSubstr("# TYPE http_requests_total counter"));
+  EXPECT_THAT(res->body,
+              HasSubstr(R"(http_requests_total{method="GET",route="/healthz",status="200"} 1)"));
+  EXPECT_THAT(res->body,
+              HasSubstr(R"(http_requests_total{method="GET",route="/teapot",status="418"} 1)"));
+  EXPECT_THAT(res->body, HasSubstr("http_request_duration_seconds_bucket"));
+}
+
+TEST_F(HttpServerTest, UnknownRouteIsA404InTheErrorShape) {
+  auto res = get("/no/such/route");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  auto body = json_of(res);
+  ASSERT_TRUE(body.contains("error"));
+  EXPECT_EQ(body["error"].at("code"), "not_found");
+  EXPECT_THAT(body["error"].at("message").get<std::string>(), HasSubstr("/no/such/route"));
+}
+
+TEST_F(HttpServerTest, ApiErrorKeepsItsStatusCodeDetailsAndHeaders) {
+  auto res = get("/teapot");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 418);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "7");
+  EXPECT_THAT(res->get_header_value("Content-Type"), HasSubstr("application/json"));
+  auto body = json_of(res);
+  ASSERT_EQ(body.size(), 1u);
+  EXPECT_EQ(body["error"].at("code"), "teapot");
+  EXPECT_EQ(body["error"].at("message"), "I am a teapot");
+  EXPECT_EQ(body["error"].at("details"), nlohmann::json::array({"short", "stout"}));
+}
+
+TEST_F(HttpServerTest, UnexpectedExceptionIsA500ThatLeaksNothing) {
+  auto res = get("/boom", {{"X-Request-Id", "req-boom-1"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_THAT(res->body, Not(HasSubstr("s3cr3t")));
+  EXPECT_THAT(res->body, Not(HasSubstr("postgres")));
+  auto body = json_of(res);
+  EXPECT_EQ(body["error"].at("code"), "internal");
+  EXPECT_TRUE(body["error"].at("details").is_array());
+  // The request id lets an operator find the logged cause.
+  EXPECT_THAT(body["error"].at("message").get<std::string>(), HasSubstr("req-boom-1"));
+}
+
+TEST_F(HttpServerTest, RequestIdIsEchoed) {
+  auto res = get("/rid", {{"X-Request-Id", "client-chosen-id-123"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("X-Request-Id"), "client-chosen-id-123");
+  EXPECT_EQ(res->body, "client-chosen-id-123");
+}
+
+TEST_F(HttpServerTest, RequestIdIsGeneratedWhenAbsentOrTooLong) {
+  auto res = get("/rid");
+  ASSERT_TRUE(res);
+  std::string generated = res->get_header_value("X-Request-Id");
+  EXPECT_TRUE(std::regex_match(generated, kUuidV4)) << generated;
+  EXPECT_EQ(res->body, generated);
+
+  auto again = get("/rid");
+  ASSERT_TRUE(again);
+  EXPECT_NE(again->get_header_value("X-Request-Id"), generated);
+
+  auto too_long = get("/rid", {{"X-Request-Id", std::string(200, 'a')}});
+  ASSERT_TRUE(too_long);
+  EXPECT_TRUE(std::regex_match(too_long->get_header_value("X-Request-Id"), kUuidV4));
+}
+
+TEST_F(HttpServerTest, PostRoutesAreServed) {
+  auto res = client_->Post("/echo", R"({"a":1})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  EXPECT_EQ(res->body, R"({"a":1})");
+  EXPECT_FALSE(res->get_header_value("X-Request-Id").empty());
+}
+
+TEST_F(HttpServerTest, StopIsIdempotentAndClosesThePort) {
+  server_.stop();
+  server_.stop();
+  httplib::Client client("127.0.0.1", port_);
+  client.set_connection_timeout(1);
+  EXPECT_FALSE(client.Get("/healthz"));
+}
+
+}  // namespace
+}  // namespace analytics::http

@@ -1,0 +1,141 @@
+#include "request_body.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace analytics::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr size_t kMax = 1000;
+
+BodyError body_error(std::string_view body, BodyFormat format, size_t max_events = kMax) {
+  try {
+    split_records(body, format, max_events);
+  } catch (const BodyError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no BodyError for: " << body;
+  return {};
+}
+
+TEST(FormatOfTest, JsonContentTypes) {
+  EXPECT_EQ(format_of("application/json"), BodyFormat::kJson);
+  EXPECT_EQ(format_of("application/json; charset=utf-8"), BodyFormat::kJson);
+  EXPECT_EQ(format_of("application/json ;charset=UTF-8"), BodyFormat::kJson);
+  EXPECT_EQ(format_of("Application/JSON"), BodyFormat::kJson);
+}
+
+TEST(FormatOfTest, NdjsonContentTypes) {
+  EXPECT_EQ(format_of("application/x-ndjson"), BodyFormat::kNdjson);
+  EXPECT_EQ(format_of("application/ndjson"), BodyFormat::kNdjson);
+  EXPECT_EQ(format_of("application/jsonlines"), BodyFormat::kNdjson);
+  EXPECT_EQ(format_of("APPLICATION/X-NDJSON; charset=utf-8"), BodyFormat::kNdjson);
+}
+
+TEST(FormatOfTest, UnknownContentTypesAreUnsupported) {
+  for (const char* ct : {"text/plain", "", "application/xml", "application/jsonx",
+                         "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"}) {
+    EXPECT_EQ(format_of(ct), std::nullopt) << ct;
+  }
+}
+
+TEST(SplitRecordsTest, SingleJsonObjectIsOneRecord) {
+  std::string body = R"({"order_id":"a","price":1.5})";
+  auto records = split_records(body, BodyFormat::kJson, kMax);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].index, 0u);
+  EXPECT_EQ(records[0].line, 0u);
+  EXPECT_EQ(records[0].raw, body);
+  ASSERT_TRUE(records[0].doc.has_value());
+  EXPECT_EQ(records[0].doc->at("order_id"), "a");
+  EXPECT_TRUE(records[0].parse_error.empty());
+}
+
+TEST(SplitRecordsTest, JsonArrayGivesOneRecordPerElementInOrder) {
+  auto records =
+      split_records(R"([{"n":1}, {"n":2}, "not an object", {"n":4}])", BodyFormat::kJson, kMax);
+  ASSERT_EQ(records.size(), 4u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].index, i);
+    ASSERT_TRUE(records[i].doc.has_value());
+    EXPECT_TRUE(records[i].parse_error.empty());
+  }
+  EXPECT_EQ(records[0].raw, R"({"n":1})");
+  EXPECT_EQ(records[1].doc->at("n"), 2);
+  EXPECT_TRUE(records[2].doc->is_string());  // kept: the caller rejects it per record
+  EXPECT_EQ(records[3].doc->at("n"), 4);
+}
+
+TEST(SplitRecordsTest, NdjsonSkipsBlankLinesAndHandlesCrlf) {
+  std::string body = "{\"n\":1}\r\n\r\n  \n{\"n\":2}\r\n{\"n\":3}";
+  auto records = split_records(body, BodyFormat::kNdjson, kMax);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].raw, R"({"n":1})");
+  EXPECT_EQ(records[0].line, 1u);
+  EXPECT_EQ(records[1].raw, R"({"n":2})");
+  EXPECT_EQ(records[1].line, 4u);
+  EXPECT_EQ(records[2].line, 5u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].index, i);
+    ASSERT_TRUE(records[i].doc.has_value());
+    EXPECT_EQ(records[i].doc->at("n"), static_cast<int>(i + 1));
+  }
+}
+
+TEST(SplitRecordsTest, NdjsonTrailingNewlineAddsNoRecord) {
+  auto records = split_records("{\"n\":1}\n{\"n\":2}\n", BodyFormat::kNdjson, kMax);
+  EXPECT_EQ(records.size(), 2u);
+}
+
+TEST(SplitRecordsTest, MalformedNdjsonLineIsFlaggedAndOthersSurvive) {
+  std::string body = "{\"n\":1}\n{\"n\":2,\n{\"n\":3}\n";
+  auto records = split_records(body, BodyFormat::kNdjson, kMax);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_TRUE(records[0].doc.has_value());
+  EXPECT_FALSE(records[1].doc.has_value());
+  EXPECT_EQ(records[1].raw, "{\"n\":2,");
+  EXPECT_EQ(records[1].line, 2u);
+  EXPECT_THAT(records[1].parse_error, HasSubstr("line 2"));
+  ASSERT_TRUE(records[2].doc.has_value());
+  EXPECT_EQ(records[2].doc->at("n"), 3);
+  EXPECT_TRUE(records[2].parse_error.empty());
+}
+
+TEST(SplitRecordsTest, MalformedJsonBodyThrowsWithPosition) {
+  BodyError e = body_error("{\"order_id\": \"a\",\n \"price\": }", BodyFormat::kJson);
+  EXPECT_EQ(e.code, "malformed_json");
+  EXPECT_THAT(e.message, HasSubstr("line"));
+  EXPECT_THAT(e.message, HasSubstr("line 2"));
+}
+
+TEST(SplitRecordsTest, NdjsonSentAsJsonIsMalformed) {
+  EXPECT_EQ(body_error("{\"n\":1}\n{\"n\":2}\n", BodyFormat::kJson).code, "malformed_json");
+}
+
+TEST(SplitRecordsTest, EmptyBodyThrows) {
+  for (const char* body : {"", "   ", "\n\n", "\r\n \t\r\n"}) {
+    EXPECT_EQ(body_error(body, BodyFormat::kJson).code, "empty_body") << "'" << body << "'";
+    EXPECT_EQ(body_error(body, BodyFormat::kNdjson).code, "empty_body") << "'" << body << "'";
+  }
+}
+
+TEST(SplitRecordsTest, TooManyEventsThrows) {
+  EXPECT_EQ(body_error("[1,2,3,4]", BodyFormat::kJson, 3).code, "too_many_events");
+  BodyError e = body_error("{}\n{}\n{}\n{}\n", BodyFormat::kNdjson, 3);
+  EXPECT_EQ(e.code, "too_many_events");
+  EXPECT_THAT(e.message, HasSubstr("3"));
+}
+
+TEST(SplitRecordsTest, ExactlyMaxEventsIsAccepted) {
+  EXPECT_EQ(split_records("[1,2,3]", BodyFormat::kJson, 3).size(), 3u);
+  EXPECT_EQ(split_records("{}\n{}\n{}\n", BodyFormat::kNdjson, 3).size(), 3u);
+  EXPECT_EQ(split_records("{}", BodyFormat::kJson, 1).size(), 1u);
+}
+
+}  // namespace
+}  // namespace analytics::gateway
