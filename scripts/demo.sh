@@ -6,6 +6,7 @@
 #   scripts/demo.sh --once    stop everything afterwards and exit 0 on success
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+export_database_url
 
 ONCE=false
 BATCHES="${DEMO_BATCHES:-10}"

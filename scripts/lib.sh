@@ -13,7 +13,11 @@ GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 EVENTGEN_PORT="${EVENTGEN_PORT:-8081}"
 TRANSFORMER_PORT="${TRANSFORMER_PORT:-8082}"
 KPI_API_PORT="${KPI_API_PORT:-8083}"
-export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB}"
+
+# The stack's warehouse URL; call after the ports are final (an explicit DATABASE_URL wins).
+export_database_url() {
+  export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB}"
+}
 
 DEBIAN_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config curl ca-certificates openssl

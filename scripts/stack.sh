@@ -7,6 +7,7 @@
 # broker control API 8090 (each overridable: GATEWAY_PORT, PG_PORT, ...).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+export_database_url
 
 case "${1:-}" in
   up)
