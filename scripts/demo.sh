@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole pipeline on this machine: installs missing Debian packages, builds, starts
-# PostgreSQL + kafka-dev-broker + the four services, streams generated (dirty) orders through
-# the gateway, waits until gold has them, and prints the KPIs and URLs to try.
+# PostgreSQL + kafka-dev-broker + the four services, streams generated (dirty) orders and
+# clickstream events through the gateway with eventgen's load mode, waits until gold has them,
+# and prints the KPIs and the URLs to try.
 #   scripts/demo.sh           leave the stack running (stop it with scripts/stack.sh down)
 #   scripts/demo.sh --once    stop everything afterwards and exit 0 on success
 set -euo pipefail
@@ -9,8 +10,8 @@ source "$(dirname "$0")/lib.sh"
 export_database_url
 
 ONCE=false
-BATCHES="${DEMO_BATCHES:-10}"
-BATCH_SIZE="${DEMO_BATCH_SIZE:-1000}"
+DEMO_EVENTS="${DEMO_EVENTS:-10000}"
+DEMO_RATE="${DEMO_RATE:-5000}"
 for arg in "$@"; do
   case "$arg" in
     --once) ONCE=true ;;
@@ -27,22 +28,20 @@ kpi="http://127.0.0.1:$KPI_API_PORT"
 sql() { psql "$DATABASE_URL" -Atqc "$1"; }
 
 bronze_before="$(sql "SELECT count(*) FROM bronze.events")"
-log "streaming $BATCHES batches of $BATCH_SIZE generated orders through the gateway"
 accepted=0 rejected=0
-for i in $(seq 1 "$BATCHES"); do
-  answer="$(curl -fsS "$eventgen/v1/transactions?count=$BATCH_SIZE" |
-    curl -sS -X POST -H 'Content-Type: application/json' --data-binary @- \
-      -w '\n%{http_code}' "$gateway/v1/events/commerce.transaction")"
-  code="$(tail -n1 <<<"$answer")"
-  case "$code" in 200|207|422) ;; *) die "gateway answered HTTP $code: $(head -c 500 <<<"$answer")" ;; esac
-  body="$(head -n -1 <<<"$answer")"
-  a="$(grep -o '"accepted":[0-9]*' <<<"$body" | head -1 | cut -d: -f2)"
-  r="$(grep -o '"rejected":[0-9]*' <<<"$body" | head -1 | cut -d: -f2)"
+for type in transactions interactions; do
+  log "load mode: streaming $DEMO_EVENTS generated $type through the gateway at $DEMO_RATE/s"
+  summary="$("$BIN_DIR/eventgen" load --gateway "$gateway" --type "$type" \
+    --count "$DEMO_EVENTS" --rate "$DEMO_RATE" --batch 1000)" || die "load run failed: $summary"
+  echo "$summary"
+  a="$(grep -o '"accepted":[0-9]*' <<<"$summary" | cut -d: -f2)"
+  r="$(grep -o '"rejected":[0-9]*' <<<"$summary" | cut -d: -f2)"
   accepted=$((accepted + a)); rejected=$((rejected + r))
 done
 # One record that breaks the schema, to show the dead-letter path.
-curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' \
+curl -sS -X POST -H 'Content-Type: application/json' \
   -d '{"order_id":"oops","customer_id":"not-a-number"}' "$gateway/v1/events/commerce.transaction"
+echo
 rejected=$((rejected + 1))
 log "gateway acknowledged: accepted=$accepted rejected(to DLQ)=$rejected"
 

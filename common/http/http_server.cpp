@@ -99,6 +99,10 @@ void Server::post(const std::string& pattern, Handler handler) {
   server_.Post(pattern, instrument(pattern, std::move(handler)));
 }
 
+void Server::del(const std::string& pattern, Handler handler) {
+  server_.Delete(pattern, instrument(pattern, std::move(handler)));
+}
+
 void Server::add_readiness_check(const std::string& name, ReadinessCheck check) {
   checks_.emplace_back(name, std::move(check));
 }

@@ -46,7 +46,7 @@ using ReadinessCheck = std::function<std::string()>;
 
 /// cpp-httplib server with the endpoints every service has: GET /healthz (alive), GET /readyz
 /// (all readiness checks pass, else 503 listing failures) and GET /metrics (Prometheus text).
-/// Routes registered through get()/post() are timed and counted per route and status, get a
+/// Routes registered through get()/post()/del() are timed and counted per route and status, get a
 /// request id, and have exceptions mapped to JSON errors (ApiError keeps its status; anything
 /// else is a 500 that is logged, never leaked).
 /// Register routes and checks before start(); start() and stop() are not reentrant.
@@ -61,6 +61,7 @@ class Server {
 
   void get(const std::string& pattern, Handler handler);
   void post(const std::string& pattern, Handler handler);
+  void del(const std::string& pattern, Handler handler);
   void add_readiness_check(const std::string& name, ReadinessCheck check);
 
   /// Access to the underlying server for settings such as payload limits.

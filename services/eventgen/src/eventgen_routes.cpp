@@ -4,6 +4,10 @@
 #include <random>
 #include <set>
 
+#include <zlib.h>
+
+#include "interaction_generator.hpp"
+
 namespace analytics::eventgen {
 namespace {
 
@@ -39,73 +43,136 @@ double parse_rate(const std::string& name, const std::string& text) {
   return v;
 }
 
+void rate_param(const httplib::Request& req, const char* name, double& target) {
+  if (req.has_param(name)) target = parse_rate(name, req.get_param_value(name));
+}
+
+}  // namespace
+
+BatchRequest parse_batch_request(const httplib::Request& req, const DirtRates& defaults,
+                                 double default_late_rate, bool interactions) {
+  std::set<std::string> known = {"count", "seed", "format", "as_of", "malformed_timestamp_rate",
+                                 "missing_field_rate", "duplicate_rate"};
+  if (interactions) known.insert("late_rate");
+  for (const auto& [name, value] : req.params) {
+    if (!known.count(name)) throw bad_param(name, "is not supported");
+  }
+  BatchRequest b;
+  b.rates = defaults;
+  b.late_rate = default_late_rate;
+  if (req.has_param("count")) {
+    b.count = parse_uint("count", req.get_param_value("count"), 1, kMaxCount);
+  }
+  b.seed = std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32);
+  bool seeded = req.has_param("seed");
+  if (seeded) b.seed = parse_uint("seed", req.get_param_value("seed"), 0, UINT64_MAX);
+  if (req.has_param("format")) {
+    std::string f = req.get_param_value("format");
+    if (f == "ndjson") {
+      b.format = BatchFormat::kNdjson;
+    } else if (f != "json") {
+      throw bad_param("format", "must be json or ndjson, got '" + f + "'");
+    }
+  }
+  // A seeded batch must be byte-identical whenever it is asked for, so its timestamps are
+  // anchored to the start of the current UTC day unless as_of says otherwise.
+  b.anchor = time::now_micros();
+  if (req.has_param("as_of")) {
+    auto parsed = time::parse_iso8601(req.get_param_value("as_of"));
+    if (!parsed) throw bad_param("as_of", "must be an ISO-8601 date-time");
+    b.anchor = *parsed;
+  } else if (seeded) {
+    b.anchor -= b.anchor % (86400LL * 1000000);
+  }
+  rate_param(req, "malformed_timestamp_rate", b.rates.malformed_timestamp);
+  rate_param(req, "missing_field_rate", b.rates.missing_field);
+  rate_param(req, "duplicate_rate", b.rates.duplicate_id);
+  if (interactions) rate_param(req, "late_rate", b.late_rate);
+  return b;
+}
+
+std::string gzip(const std::string& data) {
+  z_stream zs{};
+  // windowBits 15 + 16: gzip header and trailer rather than raw zlib.
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("deflateInit2 failed");
+  }
+  std::string out(deflateBound(&zs, data.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("gzip failed");
+  out.resize(zs.total_out);
+  return out;
+}
+
+namespace {
+
+void send_batch(const httplib::Request& req, httplib::Response& res, const BatchRequest& batch,
+                std::string body) {
+  res.set_header("X-Seed", std::to_string(batch.seed));
+  // cpp-httplib compresses only some media types on its own (not NDJSON), so do it here for
+  // every format; the charset parameter keeps it from compressing a second time.
+  std::string type = std::string(content_type_of(batch.format)) + "; charset=utf-8";
+  if (req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos) {
+    res.set_header("Content-Encoding", "gzip");
+    res.set_header("Vary", "Accept-Encoding");
+    body = gzip(body);
+  }
+  res.set_content(std::move(body), type);
+}
+
+void count_dirt(metrics::Registry& registry, const std::string& type,
+                std::initializer_list<std::pair<const char*, uint64_t>> kinds) {
+  for (auto [kind, n] : kinds) {
+    registry
+        .counter("eventgen_dirty_events_total", "Generated events by type and kind of dirt",
+                 {{"type", type}, {"dirt", kind}})
+        .inc(n);
+  }
+}
+
 }  // namespace
 
 void register_eventgen_routes(http::Server& server, metrics::Registry& registry,
-                              const DirtRates& defaults) {
+                              const DirtRates& defaults, double default_late_rate) {
   server.get("/v1/transactions", [&registry, defaults](const httplib::Request& req,
                                                        httplib::Response& res) {
-    static const std::set<std::string> kKnown = {"count", "seed", "format", "as_of",
-                                                 "malformed_timestamp_rate",
-                                                 "missing_field_rate", "duplicate_rate"};
-    for (const auto& [name, value] : req.params) {
-      if (!kKnown.count(name)) throw bad_param(name, "is not supported");
-    }
-    size_t count = 100;
-    if (req.has_param("count")) {
-      count = parse_uint("count", req.get_param_value("count"), 1, kMaxCount);
-    }
-    uint64_t seed = std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32);
-    bool seeded = req.has_param("seed");
-    if (seeded) seed = parse_uint("seed", req.get_param_value("seed"), 0, UINT64_MAX);
-    BatchFormat format = BatchFormat::kJsonArray;
-    if (req.has_param("format")) {
-      std::string f = req.get_param_value("format");
-      if (f == "ndjson") {
-        format = BatchFormat::kNdjson;
-      } else if (f != "json") {
-        throw bad_param("format", "must be json or ndjson, got '" + f + "'");
-      }
-    }
-    // A seeded batch must be byte-identical whenever it is asked for, so its timestamps are
-    // anchored to the start of the current UTC day unless as_of says otherwise.
-    time::UnixMicros anchor = time::now_micros();
-    if (req.has_param("as_of")) {
-      auto parsed = time::parse_iso8601(req.get_param_value("as_of"));
-      if (!parsed) throw bad_param("as_of", "must be an ISO-8601 date-time");
-      anchor = *parsed;
-    } else if (seeded) {
-      anchor -= anchor % (86400LL * 1000000);
-    }
-    DirtRates rates = defaults;
-    if (req.has_param("malformed_timestamp_rate")) {
-      rates.malformed_timestamp = parse_rate("malformed_timestamp_rate",
-                                             req.get_param_value("malformed_timestamp_rate"));
-    }
-    if (req.has_param("missing_field_rate")) {
-      rates.missing_field =
-          parse_rate("missing_field_rate", req.get_param_value("missing_field_rate"));
-    }
-    if (req.has_param("duplicate_rate")) {
-      rates.duplicate_id = parse_rate("duplicate_rate", req.get_param_value("duplicate_rate"));
-    }
-
+    BatchRequest b = parse_batch_request(req, defaults, 0, false);
     DirtCounts dirt;
-    std::string body = generate_transactions(count, seed, rates, anchor, format, &dirt);
-    const metrics::Labels type = {{"type", "commerce.transaction"}};
-    registry.counter("eventgen_events_total", "Generated events by type", type).inc(count);
-    for (auto [kind, n] : {std::pair{"malformed_timestamp", dirt.malformed_timestamp},
-                           std::pair{"missing_quantity", dirt.missing_quantity},
-                           std::pair{"missing_price", dirt.missing_price},
-                           std::pair{"duplicate_id", dirt.duplicate_id}}) {
-      registry
-          .counter("eventgen_dirty_events_total", "Generated events by type and kind of dirt",
-                   {{"type", "commerce.transaction"}, {"dirt", kind}})
-          .inc(n);
-    }
-    res.set_header("X-Seed", std::to_string(seed));
-    res.set_content(body, format == BatchFormat::kNdjson ? "application/x-ndjson"
-                                                         : "application/json");
+    std::string body = generate_transactions(b.count, b.seed, b.rates, b.anchor, b.format, &dirt);
+    const std::string type = "commerce.transaction";
+    registry.counter("eventgen_events_total", "Generated events by type", {{"type", type}})
+        .inc(b.count);
+    count_dirt(registry, type,
+               {{"malformed_timestamp", dirt.malformed_timestamp},
+                {"missing_quantity", dirt.missing_quantity},
+                {"missing_price", dirt.missing_price},
+                {"duplicate_id", dirt.duplicate_id}});
+    send_batch(req, res, b, std::move(body));
+  });
+
+  server.get("/v1/interactions", [&registry, defaults, default_late_rate](
+                                     const httplib::Request& req, httplib::Response& res) {
+    BatchRequest b = parse_batch_request(req, defaults, default_late_rate, true);
+    InteractionCounts counts;
+    std::string body =
+        generate_interactions(b.count, b.seed, b.rates, b.late_rate, b.anchor, b.format, &counts);
+    const std::string type = "user.interaction";
+    registry.counter("eventgen_events_total", "Generated events by type", {{"type", type}})
+        .inc(b.count);
+    registry.counter("eventgen_late_events_total", "Generated events that arrive late",
+                     {{"type", type}})
+        .inc(counts.late_arrival);
+    count_dirt(registry, type,
+               {{"malformed_timestamp", counts.malformed_timestamp},
+                {"missing_quantity", counts.missing_quantity},
+                {"missing_price", counts.missing_price},
+                {"duplicate_id", counts.duplicate_id}});
+    send_batch(req, res, b, std::move(body));
   });
 }
 

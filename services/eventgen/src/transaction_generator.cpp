@@ -10,21 +10,7 @@
 namespace analytics::eventgen {
 namespace {
 
-uint64_t splitmix64(uint64_t& x) {
-  uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 constexpr int64_t kWindowSeconds = 30LL * 86400;
-
-template <size_t N>
-std::string_view pick(Rng& rng, const std::array<std::string_view, N>& values) {
-  return values[rng.below(N)];
-}
 
 void append_lower_ascii(std::string& out, std::string_view s) {
   for (unsigned char c : s) {
@@ -33,22 +19,6 @@ void append_lower_ascii(std::string& out, std::string_view s) {
 }
 
 }  // namespace
-
-Rng::Rng(uint64_t seed) {
-  for (auto& s : s_) s = splitmix64(seed);
-}
-
-uint64_t Rng::next() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
 
 TransactionGenerator::TransactionGenerator(uint64_t seed, DirtRates rates, time::UnixMicros anchor)
     : rng_(seed), rates_(rates), anchor_(anchor) {}
@@ -112,13 +82,7 @@ std::string generate_transactions(size_t count, uint64_t seed, const DirtRates& 
   TransactionGenerator gen(seed, rates, anchor);
   std::string out;
   out.reserve(count * 330 + 2);
-  if (format == BatchFormat::kJsonArray) out += '[';
-  for (size_t i = 0; i < count; ++i) {
-    if (i > 0 && format == BatchFormat::kJsonArray) out += ',';
-    gen.append_one(out);
-    if (format == BatchFormat::kNdjson) out += '\n';
-  }
-  if (format == BatchFormat::kJsonArray) out += ']';
+  write_batch(count, format, out, [&gen](std::string& o) { gen.append_one(o); });
   if (dirt) *dirt = gen.dirt();
   return out;
 }

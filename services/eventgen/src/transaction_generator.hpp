@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "batch_format.hpp"
 #include "common/time/iso8601.hpp"
+#include "rng.hpp"
 
 namespace analytics::eventgen {
 
@@ -21,20 +23,6 @@ struct DirtCounts {
   uint64_t missing_quantity = 0;
   uint64_t missing_price = 0;
   uint64_t duplicate_id = 0;
-};
-
-/// Small, fast, seedable PRNG (xoshiro256**), seeded through splitmix64.
-class Rng {
- public:
-  explicit Rng(uint64_t seed);
-  uint64_t next();
-  /// Uniform in [0, n).
-  uint64_t below(uint64_t n) { return next() % n; }
-  /// Uniform in [0, 1).
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t s_[4];
 };
 
 /// Generates e-commerce orders as JSON objects, byte-identical for the same seed, anchor and
@@ -56,8 +44,6 @@ class TransactionGenerator {
   std::vector<std::string> order_ids_;  // this batch's ids, for duplicates
   DirtCounts dirt_;
 };
-
-enum class BatchFormat { kJsonArray, kNdjson };
 
 /// A whole batch: `[{...},{...}]` or one object per line.
 std::string generate_transactions(size_t count, uint64_t seed, const DirtRates& rates,

@@ -94,11 +94,11 @@ void register_control_api(http::Server& server, MockCluster& cluster,
     });
   });
 
-  server.raw().Delete(R"(/v1/faults/request-errors/(\d+))",
-                      [&cluster](const httplib::Request& req, httplib::Response& res) {
-                        cluster.clear_request_errors(std::stoi(req.matches[1]));
-                        res.status = 204;
-                      });
+  server.del(R"(/v1/faults/request-errors/(\d+))",
+             [&cluster](const httplib::Request& req, httplib::Response& res) {
+               cluster.clear_request_errors(std::stoi(req.matches[1]));
+               res.status = 204;
+             });
 }
 
 }  // namespace analytics::dev_broker

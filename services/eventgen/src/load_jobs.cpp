@@ -1,0 +1,65 @@
+#include "load_jobs.hpp"
+
+#include <stdexcept>
+
+#include "common/ids/uuid.hpp"
+
+namespace analytics::eventgen {
+
+LoadJobs::~LoadJobs() {
+  std::lock_guard lock(mu_);
+  for (auto& [id, job] : jobs_) job->cancel = true;
+  for (auto& [id, job] : jobs_) {
+    if (job->thread.joinable()) job->thread.join();
+  }
+}
+
+std::string LoadJobs::start(const LoadOptions& options) {
+  validate(options);
+  std::lock_guard lock(mu_);
+  size_t running = 0;
+  for (const auto& [id, job] : jobs_) {
+    std::lock_guard job_lock(job->mu);
+    running += job->progress.done ? 0 : 1;
+  }
+  if (running >= max_running_) {
+    throw std::length_error(std::to_string(running) + " load jobs are already running");
+  }
+  std::string id = ids::random_uuid();
+  auto job = std::make_unique<Job>();
+  job->options = options;
+  Job* raw = job.get();
+  job->thread = std::thread([raw] {
+    auto report = [raw](const LoadProgress& p) {
+      std::lock_guard lock(raw->mu);
+      raw->progress = p;
+    };
+    try {
+      run_load(raw->options, report, &raw->cancel);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(raw->mu);
+      raw->progress.last_error = e.what();
+      raw->progress.done = true;
+    }
+  });
+  jobs_[id] = std::move(job);
+  return id;
+}
+
+std::optional<std::string> LoadJobs::status(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return std::nullopt;
+  std::lock_guard job_lock(it->second->mu);
+  return it->second->progress.to_json();
+}
+
+bool LoadJobs::cancel(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return false;
+  it->second->cancel = true;
+  return true;
+}
+
+}  // namespace analytics::eventgen

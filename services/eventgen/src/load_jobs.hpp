@@ -1,0 +1,44 @@
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "load_runner.hpp"
+
+namespace analytics::eventgen {
+
+/// Background load runs started over HTTP. Each job runs on its own thread; at most
+/// `max_running` run at once. Thread-safe. The destructor cancels and joins every job.
+class LoadJobs {
+ public:
+  explicit LoadJobs(size_t max_running = 2) : max_running_(max_running) {}
+  ~LoadJobs();
+
+  /// Starts a job and returns its id. Throws std::invalid_argument for bad options and
+  /// std::length_error when `max_running` jobs are already running.
+  std::string start(const LoadOptions& options);
+  /// The job's progress as JSON, or nullopt for an unknown id.
+  std::optional<std::string> status(const std::string& id) const;
+  /// Asks a job to stop; false for an unknown id.
+  bool cancel(const std::string& id);
+
+ private:
+  struct Job {
+    LoadOptions options;
+    std::atomic<bool> cancel{false};
+    mutable std::mutex mu;
+    LoadProgress progress;
+    std::thread thread;
+  };
+
+  size_t max_running_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Job>> jobs_;
+};
+
+}  // namespace analytics::eventgen

@@ -1,0 +1,87 @@
+#include "load_routes.hpp"
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace analytics::eventgen {
+namespace {
+
+constexpr const char* kJobPath = "/v1/load/([0-9a-f-]{36})";
+
+LoadOptions options_from(const httplib::Request& req, const LoadOptions& defaults) {
+  auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    throw http::ApiError(400, "malformed_json", "request body must be a JSON object");
+  }
+  static const std::set<std::string> kKnown = {
+      "event_type", "rate",  "duration_seconds", "count", "batch_size", "seed",
+      "malformed_timestamp_rate", "missing_field_rate", "duplicate_rate", "late_rate"};
+  for (const auto& [key, value] : body.items()) {
+    if (!kKnown.count(key)) {
+      throw http::ApiError(400, "invalid_parameter", "field '" + key + "' is not supported", {key});
+    }
+  }
+  LoadOptions o = defaults;
+  try {
+    o.event_type = body.value("event_type", o.event_type);
+    o.rate = body.value("rate", o.rate);
+    o.duration_seconds = body.value("duration_seconds", o.duration_seconds);
+    o.count = body.value("count", o.count);
+    o.batch_size = body.value("batch_size", o.batch_size);
+    if (body.contains("seed")) o.seed = body["seed"].get<uint64_t>();
+    o.rates.malformed_timestamp = body.value("malformed_timestamp_rate", o.rates.malformed_timestamp);
+    o.rates.missing_field = body.value("missing_field_rate", o.rates.missing_field);
+    o.rates.duplicate_id = body.value("duplicate_rate", o.rates.duplicate_id);
+    o.late_rate = body.value("late_rate", o.late_rate);
+    for (double r : {o.rates.malformed_timestamp, o.rates.missing_field, o.rates.duplicate_id,
+                     o.late_rate}) {
+      if (!(r >= 0 && r <= 1)) throw std::invalid_argument("rates must be in 0..1");
+    }
+    validate(o);
+  } catch (const nlohmann::json::exception& e) {
+    throw http::ApiError(400, "invalid_parameter", std::string("wrong type: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw http::ApiError(400, "invalid_parameter", e.what());
+  }
+  return o;
+}
+
+}  // namespace
+
+void register_load_routes(http::Server& server, LoadJobs& jobs, const LoadOptions& defaults) {
+  server.post("/v1/load", [&jobs, defaults](const httplib::Request& req, httplib::Response& res) {
+    LoadOptions options = options_from(req, defaults);
+    std::string id;
+    try {
+      id = jobs.start(options);
+    } catch (const std::length_error& e) {
+      throw http::ApiError(429, "too_many_jobs", e.what());
+    }
+    res.status = 202;
+    res.set_header("Location", "/v1/load/" + id);
+    res.set_content(nlohmann::json{{"job_id", id},
+                                   {"status_url", "/v1/load/" + id},
+                                   {"gateway_url", options.gateway_url},
+                                   {"event_type", canonical_event_type(options.event_type)}}
+                        .dump(),
+                    "application/json");
+  });
+
+  server.get(kJobPath, [&jobs](const httplib::Request& req, httplib::Response& res) {
+    auto status = jobs.status(req.matches[1]);
+    if (!status) throw http::ApiError(404, "unknown_job", "no load job " + req.matches[1].str());
+    res.set_content(*status, "application/json");
+  });
+
+  server.del(kJobPath, [&jobs](const httplib::Request& req, httplib::Response& res) {
+    if (!jobs.cancel(req.matches[1])) {
+      throw http::ApiError(404, "unknown_job", "no load job " + req.matches[1].str());
+    }
+    res.status = 202;
+    res.set_content(nlohmann::json{{"job_id", req.matches[1].str()}, {"cancelling", true}}.dump(),
+                    "application/json");
+  });
+}
+
+}  // namespace analytics::eventgen
