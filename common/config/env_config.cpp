@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <ostream>
 #include <sstream>
 
 namespace analytics::config {
@@ -104,6 +105,25 @@ void EnvConfig::finish() const {
   std::string msg = "invalid configuration:";
   for (const auto& e : errors_) msg += "\n  " + e;
   throw ConfigError(msg);
+}
+
+bool EnvConfig::check(std::ostream& out) const {
+  try {
+    finish();
+    return true;
+  } catch (const ConfigError& e) {
+    out << e.what() << "\n";
+    return false;
+  }
+}
+
+ServiceSettings read_service_settings(EnvConfig& env, int default_port) {
+  ServiceSettings s;
+  s.log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
+  s.host = env.get_string("HTTP_HOST", "127.0.0.1", "HTTP listen address");
+  s.port = static_cast<int>(
+      env.get_int("HTTP_PORT", default_port, 0, 65535, "HTTP port (0 = any free port)"));
+  return s;
 }
 
 std::string EnvConfig::describe() const {

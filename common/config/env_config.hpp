@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -34,8 +35,15 @@ class EnvConfig {
                     const std::string& description);
   bool get_bool(const std::string& key, bool def, const std::string& description);
 
+  /// Records a problem found by the service's own cross-field checks, reported with the rest.
+  void add_error(const std::string& message) { errors_.push_back(message); }
+
   /// Throws ConfigError listing every invalid key seen so far.
   void finish() const;
+
+  /// Like finish(), but prints the errors to `out` and returns false instead of throwing:
+  /// `if (!env.check(std::cerr)) return 2;` in main().
+  bool check(std::ostream& out) const;
 
   /// One line per key: name, effective value (secrets masked), description.
   std::string describe() const;
@@ -54,5 +62,14 @@ class EnvConfig {
   std::vector<Entry> entries_;
   std::vector<std::string> errors_;
 };
+
+/// What every service reads: LOG_LEVEL, HTTP_HOST, HTTP_PORT.
+struct ServiceSettings {
+  std::string log_level;
+  std::string host;
+  int port;
+};
+
+ServiceSettings read_service_settings(EnvConfig& env, int default_port);
 
 }  // namespace analytics::config

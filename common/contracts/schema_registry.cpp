@@ -2,11 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -70,8 +69,7 @@ SchemaRegistry SchemaRegistry::load(const std::string& schemas_dir) {
       } catch (const std::exception& e) {
         throw std::runtime_error("invalid schema " + file.path().string() + ": " + e.what());
       }
-      registry.schemas_[{type_dir.path().filename().string(), std::stoi(m[1])}] =
-          std::move(entry);
+      registry.schemas_[{type_dir.path().filename().string(), std::stoi(m[1])}] = std::move(entry);
     }
   }
   if (registry.schemas_.empty()) throw std::runtime_error("no schemas in " + schemas_dir);

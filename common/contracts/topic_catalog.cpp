@@ -1,9 +1,8 @@
 #include "common/contracts/topic_catalog.hpp"
 
 #include <fstream>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace analytics::contracts {
 

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <httplib.h>
+
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 #include "common/metrics/metrics.hpp"
 

@@ -1,9 +1,9 @@
 #include "common/kafka/consumer.hpp"
 
-#include <chrono>
-
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "common/kafka/detail.hpp"
 
@@ -94,8 +94,8 @@ std::vector<Message> Consumer::poll_batch(size_t max_messages, int max_wait_ms) 
         m.timestamp_ms = msg->timestamp().timestamp;
         if (RdKafka::Headers* hs = msg->headers()) {
           for (const auto& h : hs->get_all()) {
-            m.headers.emplace_back(h.key(), std::string(static_cast<const char*>(h.value()),
-                                                         h.value_size()));
+            m.headers.emplace_back(
+                h.key(), std::string(static_cast<const char*>(h.value()), h.value_size()));
           }
         }
         out.push_back(std::move(m));
@@ -121,9 +121,9 @@ void Consumer::seek(const std::string& topic, int32_t partition, int64_t offset)
       RdKafka::TopicPartition::create(topic, partition, offset));
   RdKafka::ErrorCode err = consumer_->seek(*tp, 5000);
   if (err != RdKafka::ERR_NO_ERROR) {
-    throw KafkaError("seek " + topic + "/" + std::to_string(partition) + " failed: " +
-                         RdKafka::err2str(err),
-                     detail::is_retryable(err));
+    throw KafkaError(
+        "seek " + topic + "/" + std::to_string(partition) + " failed: " + RdKafka::err2str(err),
+        detail::is_retryable(err));
   }
 }
 

@@ -1,9 +1,9 @@
 #include "common/kafka/producer.hpp"
 
-#include <chrono>
-
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "common/kafka/detail.hpp"
 
@@ -62,10 +62,10 @@ void Producer::produce(const std::string& topic, std::string_view key, std::stri
   RdKafka::Headers* hdrs = RdKafka::Headers::create();
   for (const auto& h : headers) hdrs->add(h.key, h.value);
   auto* opaque = new DeliveryCallback(std::move(on_delivery));
-  RdKafka::ErrorCode err = producer_->produce(
-      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-      const_cast<char*>(value.data()), value.size(), key.empty() ? nullptr : key.data(),
-      key.size(), 0, hdrs, opaque);
+  RdKafka::ErrorCode err =
+      producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                         const_cast<char*>(value.data()), value.size(),
+                         key.empty() ? nullptr : key.data(), key.size(), 0, hdrs, opaque);
   if (err != RdKafka::ERR_NO_ERROR) {
     // On failure librdkafka keeps ownership of nothing: free what we handed over.
     delete hdrs;
@@ -110,7 +110,8 @@ void DeliveryGroup::complete(size_t index, DeliveryResult result) {
 
 bool DeliveryGroup::wait(int timeout_ms) {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return pending_ == 0; });
+  return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                      [this] { return pending_ == 0; });
 }
 
 std::vector<DeliveryResult> DeliveryGroup::results() const {

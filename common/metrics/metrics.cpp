@@ -60,8 +60,8 @@ void Histogram::observe(double v) {
 }
 
 const std::vector<double>& latency_buckets() {
-  static const std::vector<double> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                               0.1,   0.25,   0.5,   1,    2.5,   5,    10};
+  static const std::vector<double> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                               0.25,  0.5,    1,     2.5,  5,     10};
   return kBuckets;
 }
 
@@ -97,8 +97,7 @@ Registry::Family& Registry::family(const std::string& name, const std::string& h
   return it->second;
 }
 
-Counter& Registry::counter(const std::string& name, const std::string& help,
-                           const Labels& labels) {
+Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mu_);
   auto& slot = family(name, help, Kind::kCounter).counters[render_labels(labels)];
   if (!slot) slot = std::make_unique<Counter>();

@@ -1,12 +1,12 @@
 #include "common/pg/migrator.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
+#include <sstream>
 
 #include "common/pg/db_error.hpp"
 
@@ -55,8 +55,8 @@ std::vector<std::string> apply_migrations(const std::string& database_url, const
       for (const auto& file : files) {
         std::string version = file.stem().string();
         pqxx::work tx(conn);
-        auto done = tx.exec_params("SELECT 1 FROM ops.schema_migrations WHERE version = $1",
-                                   version);
+        auto done =
+            tx.exec_params("SELECT 1 FROM ops.schema_migrations WHERE version = $1", version);
         if (!done.empty()) continue;
         tx.exec(read_file(file));
         tx.exec_params("INSERT INTO ops.schema_migrations (version) VALUES ($1)", version);

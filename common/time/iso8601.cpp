@@ -70,8 +70,8 @@ std::optional<UnixMicros> parse_iso8601(std::string_view s) {
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 ||
-      static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month)) ||
-      hour > 23 || minute > 59 || second > 59) {
+      static_cast<unsigned>(day) > days_in_month(year, static_cast<unsigned>(month)) || hour > 23 ||
+      minute > 59 || second > 59) {
     return std::nullopt;
   }
   int64_t micros = 0;

@@ -44,14 +44,22 @@ int run_load_cli(int argc, char** argv, eventgen::LoadOptions options) {
   }
   try {
     for (const auto& [name, value] : flags) {
-      if (name == "type") options.event_type = value;
-      else if (name == "rate") options.rate = std::stod(value);
-      else if (name == "duration") options.duration_seconds = std::stod(value);
-      else if (name == "count") options.count = std::stoull(value);
-      else if (name == "batch") options.batch_size = std::stoul(value);
-      else if (name == "seed") options.seed = std::stoull(value);
-      else if (name == "gateway") options.gateway_url = value;
-      else throw std::invalid_argument("unknown flag --" + name);
+      if (name == "type")
+        options.event_type = value;
+      else if (name == "rate")
+        options.rate = std::stod(value);
+      else if (name == "duration")
+        options.duration_seconds = std::stod(value);
+      else if (name == "count")
+        options.count = std::stoull(value);
+      else if (name == "batch")
+        options.batch_size = std::stoul(value);
+      else if (name == "seed")
+        options.seed = std::stoull(value);
+      else if (name == "gateway")
+        options.gateway_url = value;
+      else
+        throw std::invalid_argument("unknown flag --" + name);
     }
     eventgen::validate(options);
   } catch (const std::exception& e) {
@@ -68,12 +76,12 @@ int run_load_cli(int argc, char** argv, eventgen::LoadOptions options) {
   auto summary = eventgen::run_load(
       options,
       [](const eventgen::LoadProgress& p) {
-        std::fprintf(stderr, "t=%.1fs sent=%llu accepted=%llu rejected=%llu failed=%llu rate=%.0f/s%s\n",
-                     p.elapsed_seconds, static_cast<unsigned long long>(p.sent),
-                     static_cast<unsigned long long>(p.accepted),
-                     static_cast<unsigned long long>(p.rejected),
-                     static_cast<unsigned long long>(p.failed), p.rate(),
-                     p.last_error.empty() ? "" : ("  last_error=" + p.last_error).c_str());
+        std::fprintf(
+            stderr, "t=%.1fs sent=%llu accepted=%llu rejected=%llu failed=%llu rate=%.0f/s%s\n",
+            p.elapsed_seconds, static_cast<unsigned long long>(p.sent),
+            static_cast<unsigned long long>(p.accepted),
+            static_cast<unsigned long long>(p.rejected), static_cast<unsigned long long>(p.failed),
+            p.rate(), p.last_error.empty() ? "" : ("  last_error=" + p.last_error).c_str());
       },
       &cancel);
   cancel = true;
@@ -90,36 +98,29 @@ int main(int argc, char** argv) {
   process::block_shutdown_signals();
   bool load_cli = argc > 1 && std::string(argv[1]) == "load";
   config::EnvConfig env;
-  auto log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
-  auto host = env.get_string("HTTP_HOST", "127.0.0.1", "listen address");
-  auto port = env.get_int("HTTP_PORT", 8081, 0, 65535, "listen port");
+  auto service = config::read_service_settings(env, 8081);
   eventgen::LoadOptions load;
-  load.gateway_url = env.get_string("GATEWAY_URL", "http://127.0.0.1:8080",
-                                    "where load mode sends events");
+  load.gateway_url =
+      env.get_string("GATEWAY_URL", "http://127.0.0.1:8080", "where load mode sends events");
   load.rates.malformed_timestamp = env.get_double("MALFORMED_TIMESTAMP_RATE", 0.05, 0, 1,
                                                   "default share of malformed timestamps");
   load.rates.missing_field = env.get_double("MISSING_FIELD_RATE", 0.03, 0, 1,
                                             "default share with quantity or price absent");
-  load.rates.duplicate_id = env.get_double("DUPLICATE_RATE", 0.02, 0, 1,
-                                           "default share of ids reused within a batch");
+  load.rates.duplicate_id =
+      env.get_double("DUPLICATE_RATE", 0.02, 0, 1, "default share of ids reused within a batch");
   load.late_rate = env.get_double("LATE_RATE", 0.03, 0, 1,
                                   "default share of interaction sessions arriving hours late");
-  try {
-    env.finish();
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
-  }
+  if (!env.check(std::cerr)) return 2;
   if (load_cli) return run_load_cli(argc, argv, load);
 
-  auto logger = logging::init("eventgen", log_level);
+  auto logger = logging::init("eventgen", service.log_level);
   try {
     metrics::Registry registry;
     eventgen::LoadJobs jobs;
     http::Server server("eventgen", registry);
     eventgen::register_eventgen_routes(server, registry, load.rates, load.late_rate);
     eventgen::register_load_routes(server, jobs, load);
-    int bound = server.start(host, static_cast<int>(port));
+    int bound = server.start(service.host, service.port);
     logger->info("eventgen started port={} gateway={} version={}", bound, load.gateway_url,
                  config::pipeline_version());
     int sig = process::wait_for_shutdown_signal();

@@ -18,9 +18,7 @@ using namespace analytics;
 int main() {
   process::block_shutdown_signals();
   config::EnvConfig env;
-  auto log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
-  auto host = env.get_string("HTTP_HOST", "127.0.0.1", "listen address");
-  auto port = env.get_int("HTTP_PORT", 8080, 0, 65535, "listen port");
+  auto service = config::read_service_settings(env, 8080);
   auto brokers = env.get_string("KAFKA_BROKERS", "127.0.0.1:9092", "bootstrap servers");
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
   auto proto_dir = env.get_string("PROTO_DIR", config::source_path("proto"),
@@ -32,13 +30,8 @@ int main() {
       env.get_int("MAX_EVENTS_PER_REQUEST", 5000, 1, 1000000, "events per request limit"));
   auto delivery_timeout = env.get_int("DELIVERY_TIMEOUT_MS", 30000, 100, 600000,
                                       "wait for Kafka acks before answering 503");
-  try {
-    env.finish();
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
-  }
-  auto logger = logging::init("ingest-gateway", log_level);
+  if (!env.check(std::cerr)) return 2;
+  auto logger = logging::init("ingest-gateway", service.log_level);
 
   try {
     auto topics = contracts::TopicCatalog::load(proto_dir + "/topics.json", prefix);
@@ -53,7 +46,7 @@ int main() {
     http::Server server("ingest-gateway", registry);
     server.add_readiness_check("kafka", [&producer] { return producer.check_connectivity(2000); });
     gateway::register_gateway_routes(server, ingestor, schemas, topics, limits);
-    int bound = server.start(host, static_cast<int>(port));
+    int bound = server.start(service.host, service.port);
     logger->info("ingest-gateway started port={} brokers={} version={}", bound, brokers,
                  config::pipeline_version());
 

@@ -3,8 +3,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "common/config/env_config.hpp"
 #include "common/config/build_info.hpp"
+#include "common/config/env_config.hpp"
 #include "common/contracts/topic_catalog.hpp"
 #include "common/http/http_server.hpp"
 #include "common/logging/logging.hpp"
@@ -17,22 +17,15 @@ using namespace analytics;
 int main() {
   process::block_shutdown_signals();
   config::EnvConfig env;
-  auto log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
+  auto service = config::read_service_settings(env, 8090);
   auto brokers = env.get_int("DEV_BROKER_COUNT", 3, 1, 9, "number of mock brokers");
   auto topics_file = env.get_string("TOPICS_FILE", config::source_path("proto/topics.json"),
                                     "topic catalogue to create at start");
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
-  auto bootstrap_file = env.get_string("DEV_BROKER_BOOTSTRAP_FILE", "",
-                                       "write the bootstrap address to this file");
-  auto host = env.get_string("HTTP_HOST", "127.0.0.1", "control API listen address");
-  auto port = env.get_int("HTTP_PORT", 8090, 0, 65535, "control API port (0 = any free port)");
-  try {
-    env.finish();
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
-  }
-  auto logger = logging::init("kafka-dev-broker", log_level);
+  auto bootstrap_file =
+      env.get_string("DEV_BROKER_BOOTSTRAP_FILE", "", "write the bootstrap address to this file");
+  if (!env.check(std::cerr)) return 2;
+  auto logger = logging::init("kafka-dev-broker", service.log_level);
 
   try {
     auto catalog = contracts::TopicCatalog::load(topics_file, prefix);
@@ -42,7 +35,7 @@ int main() {
     metrics::Registry registry;
     http::Server server("kafka-dev-broker", registry);
     dev_broker::register_control_api(server, cluster, catalog);
-    int bound = server.start(host, static_cast<int>(port));
+    int bound = server.start(service.host, service.port);
 
     std::string bootstrap = cluster.bootstrap_servers();
     if (!bootstrap_file.empty()) {

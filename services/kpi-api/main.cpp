@@ -14,23 +14,17 @@ using namespace analytics;
 int main() {
   process::block_shutdown_signals();
   config::EnvConfig env;
-  auto log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
-  auto host = env.get_string("HTTP_HOST", "127.0.0.1", "listen address");
-  auto port = env.get_int("HTTP_PORT", 8083, 0, 65535, "listen port");
-  auto database_url = env.get_string("KPI_DATABASE_URL", "", "warehouse URL for reads (default: DATABASE_URL)");
+  auto service = config::read_service_settings(env, 8083);
+  auto database_url =
+      env.get_string("KPI_DATABASE_URL", "", "warehouse URL for reads (default: DATABASE_URL)");
   if (database_url.empty()) {
-    database_url = env.get_string("DATABASE_URL",
-                                  "postgresql://postgres@127.0.0.1:5433/analytics", "warehouse");
+    database_url = env.get_string("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/analytics",
+                                  "warehouse");
   }
   auto pool_size = env.get_int("PG_POOL_SIZE", 4, 1, 64, "warehouse connections");
   auto timeout_ms = env.get_int("STATEMENT_TIMEOUT_MS", 5000, 100, 600000, "per-query limit");
-  try {
-    env.finish();
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
-  }
-  auto logger = logging::init("kpi-api", log_level);
+  if (!env.check(std::cerr)) return 2;
+  auto logger = logging::init("kpi-api", service.log_level);
   try {
     // Every session is read-only and time-limited, whatever role it connects as.
     pg::ConnectionPool pool(database_url, static_cast<size_t>(pool_size),
@@ -39,7 +33,7 @@ int main() {
     metrics::Registry registry;
     http::Server server("kpi-api", registry);
     kpi::register_kpi_routes(server, pool);
-    int bound = server.start(host, static_cast<int>(port));
+    int bound = server.start(service.host, service.port);
     logger->info("kpi-api started port={} version={}", bound, config::pipeline_version());
     int sig = process::wait_for_shutdown_signal();
     logger->info("stopping signal={}", sig);

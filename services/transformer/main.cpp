@@ -18,9 +18,7 @@ int main(int argc, char** argv) {
   process::block_shutdown_signals();
   bool migrate_only = argc > 1 && std::string(argv[1]) == "migrate";
   config::EnvConfig env;
-  auto log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
-  auto host = env.get_string("HTTP_HOST", "127.0.0.1", "health/metrics listen address");
-  auto port = env.get_int("HTTP_PORT", 8082, 0, 65535, "health/metrics port");
+  auto service = config::read_service_settings(env, 8082);
   transformer::TransformerConfig cfg;
   cfg.database_url = env.get_string(
       "DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/analytics", "warehouse (libpq URL)");
@@ -29,29 +27,24 @@ int main(int argc, char** argv) {
   cfg.pii_hmac_key = env.get_secret("PII_HMAC_KEY", "", "HMAC key for e-mails/ids (>= 16 bytes)");
   cfg.batch_max_events = static_cast<size_t>(
       env.get_int("BATCH_MAX_EVENTS", 5000, 1, 1000000, "max records per transaction"));
-  cfg.batch_max_wait_ms = static_cast<int>(
-      env.get_int("BATCH_MAX_WAIT_MS", 500, 1, 60000, "max wait to fill a batch"));
+  cfg.batch_max_wait_ms =
+      static_cast<int>(env.get_int("BATCH_MAX_WAIT_MS", 500, 1, 60000, "max wait to fill a batch"));
   cfg.late_after_seconds = env.get_int("LATE_AFTER_SECONDS", 86400, 0, 365LL * 86400,
                                        "ingestion lag above which an event is late");
-  cfg.session_timeout_ms = static_cast<int>(env.get_int(
-      "KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000, "consumer group session timeout"));
+  cfg.session_timeout_ms = static_cast<int>(env.get_int("KAFKA_SESSION_TIMEOUT_MS", 45000, 1000,
+                                                        300000, "consumer group session timeout"));
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
-  auto topics_file = env.get_string("TOPICS_FILE", config::source_path("proto/topics.json"),
-                                    "topic catalogue");
-  auto migrations = env.get_string("MIGRATIONS_DIR",
-                                   config::source_path("services/transformer/migrations"),
-                                   "warehouse migrations");
+  auto topics_file =
+      env.get_string("TOPICS_FILE", config::source_path("proto/topics.json"), "topic catalogue");
+  auto migrations =
+      env.get_string("MIGRATIONS_DIR", config::source_path("services/transformer/migrations"),
+                     "warehouse migrations");
   auto migrate_on_start = env.get_bool("MIGRATE_ON_START", true, "apply migrations at start");
-  try {
-    env.finish();
-    if (!migrate_only && cfg.pii_hmac_key.size() < 16) {
-      throw config::ConfigError("invalid configuration:\n  PII_HMAC_KEY must be set (>= 16 bytes)");
-    }
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
+  if (!migrate_only && cfg.pii_hmac_key.size() < 16) {
+    env.add_error("PII_HMAC_KEY must be set, at least 16 bytes");
   }
-  auto logger = logging::init("transformer", log_level);
+  if (!env.check(std::cerr)) return 2;
+  auto logger = logging::init("transformer", service.log_level);
 
   try {
     if (migrate_only || migrate_on_start) {
@@ -65,7 +58,7 @@ int main(int argc, char** argv) {
     http::Server server("transformer", registry);
     server.add_readiness_check("pipeline", [&app] { return app.readiness(); });
     app.start();
-    int bound = server.start(host, static_cast<int>(port));
+    int bound = server.start(service.host, service.port);
     logger->info("transformer started port={} group={} version={}", bound, cfg.consumer_group,
                  config::pipeline_version());
 

@@ -1,13 +1,13 @@
 #include "integration_env.hpp"
 
-#include <chrono>
-#include <cstdlib>
-#include <random>
-#include <thread>
-
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <pqxx/pqxx>
+#include <random>
+#include <thread>
 
 namespace analytics::testing {
 
@@ -22,8 +22,7 @@ bool load_integration_env(IntegrationEnv& env) {
     return true;
   };
   return read("TEST_DATABASE_URL", env.admin_database_url) &
-         read("KAFKA_BROKERS", env.kafka_brokers) &
-         read("DEV_BROKER_CONTROL", env.broker_control);
+         read("KAFKA_BROKERS", env.kafka_brokers) & read("DEV_BROKER_CONTROL", env.broker_control);
 }
 
 std::string unique_name(const std::string& stem) {

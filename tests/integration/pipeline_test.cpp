@@ -1,12 +1,12 @@
 // End to end through the real components: eventgen -> ingest-gateway -> dev broker ->
 // transformer -> PostgreSQL -> kpi-api, each running in this process on loopback ports.
-#include <map>
-#include <memory>
-#include <set>
-
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/config/build_info.hpp"
 #include "common/contracts/schema_registry.hpp"
@@ -21,6 +21,7 @@
 #include "gateway_routes.hpp"
 #include "integration_env.hpp"
 #include "kpi_routes.hpp"
+#include "load_runner.hpp"
 #include "transformer_app.hpp"
 
 namespace analytics {
@@ -138,11 +139,14 @@ TEST_F(PipelineTest, GeneratedOrdersFlowThroughEveryLayerIntoTheKpis) {
   // The seed-003 dirt is really there, so silver really has something to do.
   ASSERT_GT(expected.malformed_timestamp, 0u);
   ASSERT_GT(expected.missing_price, 0u);
-  ASSERT_LT(expected.silver_order_ids.size() + expected.malformed_timestamp + expected.missing_price,
-            2000u) << "no duplicate order ids in the batch";
+  ASSERT_LT(
+      expected.silver_order_ids.size() + expected.malformed_timestamp + expected.missing_price,
+      2000u)
+      << "no duplicate order ids in the batch";
 
   httplib::Client gateway("127.0.0.1", gateway_port_);
-  auto posted = gateway.Post("/v1/events/commerce.transaction", generated->body, "application/json");
+  auto posted =
+      gateway.Post("/v1/events/commerce.transaction", generated->body, "application/json");
   ASSERT_TRUE(posted);
   ASSERT_EQ(posted->status, 200) << posted->body.substr(0, 500);
   auto answer = nlohmann::json::parse(posted->body);
@@ -167,8 +171,9 @@ TEST_F(PipelineTest, GeneratedOrdersFlowThroughEveryLayerIntoTheKpis) {
             std::to_string(expected.missing_price));
   EXPECT_EQ(count("gold.fact_orders"), std::to_string(expected.silver_order_ids.size()));
   // Raw PII never reaches silver or gold.
-  EXPECT_EQ(count("silver.orders WHERE email_hmac LIKE '%@%' OR customer_name_masked !~ '^.\\*\\*\\*$'"),
-            "0");
+  EXPECT_EQ(
+      count("silver.orders WHERE email_hmac LIKE '%@%' OR customer_name_masked !~ '^.\\*\\*\\*$'"),
+      "0");
   // Offsets stored with the rows account for every record consumed.
   EXPECT_EQ(testing::query_scalar(database_url_, "SELECT sum(next_offset) FROM ops.kafka_offsets"),
             "2001");
@@ -179,8 +184,8 @@ TEST_F(PipelineTest, GeneratedOrdersFlowThroughEveryLayerIntoTheKpis) {
   ASSERT_EQ(summary->status, 200) << summary->body;
   auto data = nlohmann::json::parse(summary->body)["data"];
   EXPECT_EQ(data["total_orders"], expected.silver_order_ids.size());
-  std::string silver_revenue =
-      testing::query_scalar(database_url_, "SELECT sum(quantity * price)::numeric(16,2) FROM silver.orders");
+  std::string silver_revenue = testing::query_scalar(
+      database_url_, "SELECT sum(quantity * price)::numeric(16,2) FROM silver.orders");
   EXPECT_DOUBLE_EQ(data["total_revenue"].get<double>(), std::stod(silver_revenue));
   EXPECT_GT(data["total_revenue"].get<double>(), 0.0);
 
@@ -195,8 +200,9 @@ TEST_F(PipelineTest, RestartedTransformerResumesFromStoredOffsetsWithoutDuplicat
   httplib::Client eventgen("127.0.0.1", eventgen_port_);
   auto first = eventgen.Get("/v1/transactions?count=300&seed=7&duplicate_rate=0");
   ASSERT_TRUE(first);
-  ASSERT_EQ(gateway.Post("/v1/events/commerce.transaction", first->body, "application/json")->status,
-            200);
+  ASSERT_EQ(
+      gateway.Post("/v1/events/commerce.transaction", first->body, "application/json")->status,
+      200);
   ASSERT_EQ(wait_count("bronze.events", 300), "300");
 
   // A new instance of the same consumer group must continue where the warehouse says.
@@ -204,8 +210,9 @@ TEST_F(PipelineTest, RestartedTransformerResumesFromStoredOffsetsWithoutDuplicat
   start_transformer();
   auto second = eventgen.Get("/v1/transactions?count=200&seed=8&duplicate_rate=0");
   ASSERT_TRUE(second);
-  ASSERT_EQ(gateway.Post("/v1/events/commerce.transaction", second->body, "application/json")->status,
-            200);
+  ASSERT_EQ(
+      gateway.Post("/v1/events/commerce.transaction", second->body, "application/json")->status,
+      200);
   ASSERT_EQ(wait_count("bronze.events", 500), "500");
   // Give a duplicate-producing bug time to show itself, then check nothing was written twice.
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -216,6 +223,32 @@ TEST_F(PipelineTest, RestartedTransformerResumesFromStoredOffsetsWithoutDuplicat
             "0");
   EXPECT_EQ(testing::query_scalar(database_url_, "SELECT sum(next_offset) FROM ops.kafka_offsets"),
             "500");
+}
+
+TEST_F(PipelineTest, LoadModeSummaryReconcilesWithTheWarehouse) {
+  eventgen::LoadOptions options;
+  options.gateway_url = "http://127.0.0.1:" + std::to_string(gateway_port_);
+  options.event_type = "interactions";
+  options.count = 3000;
+  options.rate = 100000;
+  options.batch_size = 700;
+  options.seed = 11;
+  size_t reports = 0;
+  auto summary = eventgen::run_load(options, [&](const eventgen::LoadProgress&) { ++reports; });
+
+  EXPECT_TRUE(summary.done);
+  EXPECT_TRUE(summary.reconciled);
+  EXPECT_EQ(summary.sent, 3000u);
+  EXPECT_EQ(summary.failed, 0u);
+  EXPECT_EQ(summary.accepted + summary.rejected, 3000u);
+  EXPECT_EQ(summary.requests, 5u);  // 4 x 700 + 200
+  EXPECT_GE(reports, 1u);
+  // Every event the gateway acknowledged is in bronze exactly once, and every rejection is in
+  // the DLQ: the load summary and the warehouse tell the same story.
+  ASSERT_EQ(wait_count("bronze.events", 3000), "3000");
+  EXPECT_EQ(count("bronze.events WHERE event_type = 'user.interaction'"),
+            std::to_string(summary.accepted));
+  EXPECT_EQ(count("bronze.events WHERE event_type = 'dlq'"), std::to_string(summary.rejected));
 }
 
 }  // namespace

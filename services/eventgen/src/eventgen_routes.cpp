@@ -1,10 +1,10 @@
 #include "eventgen_routes.hpp"
 
+#include <zlib.h>
+
 #include <charconv>
 #include <random>
 #include <set>
-
-#include <zlib.h>
 
 #include "interaction_generator.hpp"
 
@@ -14,12 +14,10 @@ namespace {
 constexpr size_t kMaxCount = 5000;
 
 http::ApiError bad_param(const std::string& name, const std::string& why) {
-  return http::ApiError(400, "invalid_parameter", "query parameter '" + name + "' " + why,
-                        {name});
+  return http::ApiError(400, "invalid_parameter", "query parameter '" + name + "' " + why, {name});
 }
 
-uint64_t parse_uint(const std::string& name, const std::string& text, uint64_t min,
-                    uint64_t max) {
+uint64_t parse_uint(const std::string& name, const std::string& text, uint64_t min, uint64_t max) {
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
@@ -51,8 +49,9 @@ void rate_param(const httplib::Request& req, const char* name, double& target) {
 
 BatchRequest parse_batch_request(const httplib::Request& req, const DirtRates& defaults,
                                  double default_late_rate, bool interactions) {
-  std::set<std::string> known = {"count", "seed", "format", "as_of", "malformed_timestamp_rate",
-                                 "missing_field_rate", "duplicate_rate"};
+  std::set<std::string> known = {
+      "count",         "seed", "format", "as_of", "malformed_timestamp_rate", "missing_field_rate",
+      "duplicate_rate"};
   if (interactions) known.insert("late_rate");
   for (const auto& [name, value] : req.params) {
     if (!known.count(name)) throw bad_param(name, "is not supported");
@@ -113,7 +112,9 @@ namespace {
 
 void send_batch(const httplib::Request& req, httplib::Response& res, const BatchRequest& batch,
                 std::string body) {
+  // Seed and anchor together reproduce any batch: ?seed=<X-Seed>&as_of=<X-As-Of>.
   res.set_header("X-Seed", std::to_string(batch.seed));
+  res.set_header("X-As-Of", time::format_iso8601(batch.anchor));
   // cpp-httplib compresses only some media types on its own (not NDJSON), so do it here for
   // every format; the charset parameter keeps it from compressing a second time.
   std::string type = std::string(content_type_of(batch.format)) + "; charset=utf-8";
@@ -164,8 +165,9 @@ void register_eventgen_routes(http::Server& server, metrics::Registry& registry,
     const std::string type = "user.interaction";
     registry.counter("eventgen_events_total", "Generated events by type", {{"type", type}})
         .inc(b.count);
-    registry.counter("eventgen_late_events_total", "Generated events that arrive late",
-                     {{"type", type}})
+    registry
+        .counter("eventgen_late_events_total", "Generated events that arrive late",
+                 {{"type", type}})
         .inc(counts.late_arrival);
     count_dirt(registry, type,
                {{"malformed_timestamp", counts.malformed_timestamp},

@@ -91,10 +91,11 @@ void InteractionGenerator::append_event(std::string& out, const Step& step) {
   bool late = clock_ < anchor_ - 3600 * kSecond;
   std::string event_id = ids::format_uuid_v4(rng_.next(), rng_.next());
 
-  fmt::format_to(std::back_inserter(out),
-                 R"({{"event_id":"{}","user_id":"u{}","session_id":"{}","event_type":"{}","platform":"{}","occurred_at":")",
-                 event_id, user_number_, session_id_, step.event_type,
-                 is_purchase ? std::string_view("BACKEND") : platform_);
+  fmt::format_to(
+      std::back_inserter(out),
+      R"({{"event_id":"{}","user_id":"u{}","session_id":"{}","event_type":"{}","platform":"{}","occurred_at":")",
+      event_id, user_number_, session_id_, step.event_type,
+      is_purchase ? std::string_view("BACKEND") : platform_);
   if (rng_.chance(rates_.malformed_timestamp)) {
     out += pick(rng_, kMalformedTimestamps);
     ++counts_.malformed_timestamp;
@@ -133,9 +134,10 @@ void InteractionGenerator::append_event(std::string& out, const Step& step) {
     fmt::format_to(std::back_inserter(out), R"(,"page":"{}")", pick(rng_, kPages));
     if (campaign_ >= 0) {
       const Campaign& c = kCampaigns[static_cast<size_t>(campaign_)];
-      fmt::format_to(std::back_inserter(out), R"(,"utm_source":"{}","utm_medium":"{}")",
-                     c.source, c.medium);
-      if (!c.campaign.empty()) fmt::format_to(std::back_inserter(out), R"(,"utm_campaign":"{}")", c.campaign);
+      fmt::format_to(std::back_inserter(out), R"(,"utm_source":"{}","utm_medium":"{}")", c.source,
+                     c.medium);
+      if (!c.campaign.empty())
+        fmt::format_to(std::back_inserter(out), R"(,"utm_campaign":"{}")", c.campaign);
     }
   }
   out += R"(},"schema_version":1})";

@@ -24,14 +24,14 @@ struct InteractionCounts {
 
 /// Generates clickstream events (user.interaction v1) as whole sessions: page views, an
 /// optional search, product views, then a funnel with drop-off — add_to_cart (35 % of
-/// sessions), checkout_started (55 % of carts), purchase (65 % of checkouts, confirmed by the
-/// BACKEND platform). A session's first event carries its first-touch UTM properties unless it
-/// is direct traffic. Sessions end at most 2 minutes before `anchor` (a punctual event's lag is under 10 minutes); a `late_rate` share of
-/// sessions are from mobile apps that were offline and arrive 1-6 hours late.
-/// Dirt: `malformed_timestamp` of events get a broken occurred_at; `missing_field` of the
-/// events that carry price and quantity lose one of them; `duplicate_id` of events are an
-/// earlier event of the batch sent again verbatim.
-/// Byte-identical for the same seed, anchor and rates. Not thread-safe.
+/// sessions; 10 % of carts are emptied again), checkout_started (55 % of the carts kept), purchase
+/// (65 % of checkouts, confirmed by the BACKEND platform). A session's first event carries its
+/// first-touch UTM properties unless it is direct traffic. Sessions end before `anchor` and every
+/// punctual event's lag is under 10 minutes; a `late_rate` share of sessions are from mobile apps
+/// that were offline and arrive 1-6 hours late. Dirt: `malformed_timestamp` of events get a broken
+/// occurred_at; `missing_field` of the events that carry price and quantity lose one of them;
+/// `duplicate_id` of events are an earlier event of the batch sent again verbatim. Byte-identical
+/// for the same seed, anchor and rates. Not thread-safe.
 class InteractionGenerator {
  public:
   InteractionGenerator(uint64_t seed, DirtRates rates, double late_rate, time::UnixMicros anchor);

@@ -1,10 +1,16 @@
 #include "load_jobs.hpp"
 
 #include <stdexcept>
+#include <vector>
 
 #include "common/ids/uuid.hpp"
 
 namespace analytics::eventgen {
+namespace {
+
+constexpr size_t kKeepFinished = 100;
+
+}  // namespace
 
 LoadJobs::~LoadJobs() {
   std::lock_guard lock(mu_);
@@ -18,9 +24,20 @@ std::string LoadJobs::start(const LoadOptions& options) {
   validate(options);
   std::lock_guard lock(mu_);
   size_t running = 0;
+  std::vector<std::string> finished;
   for (const auto& [id, job] : jobs_) {
     std::lock_guard job_lock(job->mu);
-    running += job->progress.done ? 0 : 1;
+    if (job->progress.done) {
+      finished.push_back(id);
+    } else {
+      ++running;
+    }
+  }
+  // Keep the last kKeepFinished results for GET; forget older ones so memory stays bounded.
+  for (size_t i = 0; finished.size() > kKeepFinished && i < finished.size() - kKeepFinished; ++i) {
+    auto& job = jobs_[finished[i]];
+    if (job->thread.joinable()) job->thread.join();
+    jobs_.erase(finished[i]);
   }
   if (running >= max_running_) {
     throw std::length_error(std::to_string(running) + " load jobs are already running");

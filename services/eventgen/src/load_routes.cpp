@@ -1,8 +1,7 @@
 #include "load_routes.hpp"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace analytics::eventgen {
 namespace {
@@ -15,8 +14,9 @@ LoadOptions options_from(const httplib::Request& req, const LoadOptions& default
     throw http::ApiError(400, "malformed_json", "request body must be a JSON object");
   }
   static const std::set<std::string> kKnown = {
-      "event_type", "rate",  "duration_seconds", "count", "batch_size", "seed",
-      "malformed_timestamp_rate", "missing_field_rate", "duplicate_rate", "late_rate"};
+      "event_type",     "rate",     "duration_seconds",         "count",
+      "batch_size",     "seed",     "malformed_timestamp_rate", "missing_field_rate",
+      "duplicate_rate", "late_rate"};
   for (const auto& [key, value] : body.items()) {
     if (!kKnown.count(key)) {
       throw http::ApiError(400, "invalid_parameter", "field '" + key + "' is not supported", {key});
@@ -30,12 +30,13 @@ LoadOptions options_from(const httplib::Request& req, const LoadOptions& default
     o.count = body.value("count", o.count);
     o.batch_size = body.value("batch_size", o.batch_size);
     if (body.contains("seed")) o.seed = body["seed"].get<uint64_t>();
-    o.rates.malformed_timestamp = body.value("malformed_timestamp_rate", o.rates.malformed_timestamp);
+    o.rates.malformed_timestamp =
+        body.value("malformed_timestamp_rate", o.rates.malformed_timestamp);
     o.rates.missing_field = body.value("missing_field_rate", o.rates.missing_field);
     o.rates.duplicate_id = body.value("duplicate_rate", o.rates.duplicate_id);
     o.late_rate = body.value("late_rate", o.late_rate);
-    for (double r : {o.rates.malformed_timestamp, o.rates.missing_field, o.rates.duplicate_id,
-                     o.late_rate}) {
+    for (double r :
+         {o.rates.malformed_timestamp, o.rates.missing_field, o.rates.duplicate_id, o.late_rate}) {
       if (!(r >= 0 && r <= 1)) throw std::invalid_argument("rates must be in 0..1");
     }
     validate(o);
@@ -56,7 +57,9 @@ void register_load_routes(http::Server& server, LoadJobs& jobs, const LoadOption
     try {
       id = jobs.start(options);
     } catch (const std::length_error& e) {
-      throw http::ApiError(429, "too_many_jobs", e.what());
+      http::ApiError error(429, "too_many_jobs", e.what());
+      error.headers.emplace_back("Retry-After", "10");
+      throw error;
     }
     res.status = 202;
     res.set_header("Location", "/v1/load/" + id);

@@ -15,11 +15,11 @@ namespace analytics::eventgen {
 struct LoadOptions {
   std::string gateway_url = "http://127.0.0.1:8080";
   std::string event_type = "commerce.transaction";  // or "user.interaction"
-  double rate = 1000;            // target events per second
-  double duration_seconds = 0;   // 0: no time bound
-  uint64_t count = 0;            // 0: no count bound
-  size_t batch_size = 500;       // events per HTTP request
-  std::optional<uint64_t> seed;  // batch i uses seed + i: a run is reproducible
+  double rate = 1000;                               // target events per second
+  double duration_seconds = 0;                      // 0: no time bound
+  uint64_t count = 0;                               // 0: no count bound
+  size_t batch_size = 500;                          // events per HTTP request
+  std::optional<uint64_t> seed;                     // batch i uses seed + i: a run is reproducible
   DirtRates rates;
   double late_rate = 0.03;
   int request_timeout_seconds = 60;
@@ -49,7 +49,9 @@ struct LoadProgress {
   bool cancelled = false;
   std::string last_error;
 
-  double rate() const { return elapsed_seconds > 0 ? static_cast<double>(sent) / elapsed_seconds : 0; }
+  double rate() const {
+    return elapsed_seconds > 0 ? static_cast<double>(sent) / elapsed_seconds : 0;
+  }
   std::string to_json() const;
 };
 

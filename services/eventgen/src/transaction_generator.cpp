@@ -1,8 +1,8 @@
 #include "transaction_generator.hpp"
 
-#include <cctype>
-
 #include <fmt/format.h>
+
+#include <cctype>
 
 #include "catalog.hpp"
 #include "common/ids/uuid.hpp"
@@ -60,7 +60,8 @@ void TransactionGenerator::append_one(std::string& out) {
   append_lower_ascii(out, last);
   fmt::format_to(std::back_inserter(out), R"({}@{}","product":"{}","category":"{}")",
                  customer_id % 100, domain, product.name, product.category);
-  if (!(missing && drop_quantity)) fmt::format_to(std::back_inserter(out), R"(,"quantity":{})", quantity);
+  if (!(missing && drop_quantity))
+    fmt::format_to(std::back_inserter(out), R"(,"quantity":{})", quantity);
   if (!(missing && !drop_quantity)) {
     fmt::format_to(std::back_inserter(out), R"(,"price":{}.{:02})", price_cents / 100,
                    price_cents % 100);

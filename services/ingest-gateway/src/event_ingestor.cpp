@@ -1,8 +1,7 @@
 #include "event_ingestor.hpp"
 
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "common/kafka/kafka_error.hpp"
 #include "common/time/iso8601.hpp"
@@ -27,8 +26,7 @@ bool valid_utf8(const std::string& s) {
 }
 
 std::string base64(const std::string& in) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
@@ -62,10 +60,11 @@ std::string EventIngestor::dead_letter(const std::string& event_type, int versio
                                        const std::string& request_id,
                                        const std::string& received_at) const {
   nlohmann::json errors = nlohmann::json::array();
-  for (const auto& e : outcome.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
-  nlohmann::json dlq = {{"event_type", event_type},     {"schema_version", version},
-                        {"request_id", request_id},     {"record_index", record.index},
-                        {"reason", outcome.reason},     {"errors", errors},
+  for (const auto& e : outcome.errors)
+    errors.push_back({{"field", e.field}, {"message", e.message}});
+  nlohmann::json dlq = {{"event_type", event_type},  {"schema_version", version},
+                        {"request_id", request_id},  {"record_index", record.index},
+                        {"reason", outcome.reason},  {"errors", errors},
                         {"received_at", received_at}};
   if (valid_utf8(record.raw)) {
     dlq["raw"] = record.raw;
@@ -109,8 +108,8 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
     try {
       if (outcome.accepted) {
         (*rec.doc)["received_at"] = received_at;
-        producer_.produce(topic->name, key_of(*rec.doc, topic->key_field), rec.doc->dump(),
-                          headers, group->slot(i));
+        producer_.produce(topic->name, key_of(*rec.doc, topic->key_field), rec.doc->dump(), headers,
+                          group->slot(i));
       } else {
         producer_.produce(dlq_topic.name, request_id,
                           dead_letter(event_type, version, rec, outcome, request_id, received_at),
@@ -123,8 +122,8 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
 
   if (!group->wait(delivery_timeout_ms_)) {
     out.kafka_failed = true;
-    out.kafka_error = "Kafka did not acknowledge within " + std::to_string(delivery_timeout_ms_) +
-                      " ms";
+    out.kafka_error =
+        "Kafka did not acknowledge within " + std::to_string(delivery_timeout_ms_) + " ms";
   }
   auto results = group->results();
   for (size_t i = 0; i < out.records.size(); ++i) {
@@ -137,11 +136,13 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
     outcome.offset = results[i].offset;
     (outcome.accepted ? out.accepted : out.rejected) += 1;
   }
-  registry_.counter("gateway_events_total", "Events by type and outcome",
-                    {{"event_type", event_type}, {"outcome", "accepted"}})
+  registry_
+      .counter("gateway_events_total", "Events by type and outcome",
+               {{"event_type", event_type}, {"outcome", "accepted"}})
       .inc(out.kafka_failed ? 0 : out.accepted);
-  registry_.counter("gateway_events_total", "Events by type and outcome",
-                    {{"event_type", event_type}, {"outcome", "rejected"}})
+  registry_
+      .counter("gateway_events_total", "Events by type and outcome",
+               {{"event_type", event_type}, {"outcome", "rejected"}})
       .inc(out.kafka_failed ? 0 : out.rejected);
   if (out.kafka_failed) {
     registry_.counter("gateway_kafka_failures_total", "Requests answered 503 because Kafka failed")

@@ -42,8 +42,8 @@ class EventIngestor {
                 kafka::Producer& producer, int delivery_timeout_ms, metrics::Registry& registry);
 
   /// Throws std::out_of_range when event_type/version has no schema or no topic.
-  IngestOutcome ingest(const std::string& event_type, int version,
-                       std::vector<RawRecord>& records, const std::string& request_id);
+  IngestOutcome ingest(const std::string& event_type, int version, std::vector<RawRecord>& records,
+                       const std::string& request_id);
 
  private:
   std::string dead_letter(const std::string& event_type, int version, const RawRecord& record,

@@ -7,11 +7,12 @@ namespace {
 
 constexpr const char* kTypePattern = "([a-z][a-z0-9_]*(?:\\.[a-z][a-z0-9_]*)*)";
 
-int parse_version(const contracts::SchemaRegistry& schemas,
-                  const std::string& event_type, const std::string& text) {
+int parse_version(const contracts::SchemaRegistry& schemas, const std::string& event_type,
+                  const std::string& text) {
   auto versions = schemas.versions(event_type);
   if (versions.empty()) {
-    throw http::ApiError(404, "unknown_event_type", "no schema for event type '" + event_type + "'");
+    throw http::ApiError(404, "unknown_event_type",
+                         "no schema for event type '" + event_type + "'");
   }
   if (text.empty() || text == "latest") return versions.back();
   try {
@@ -53,6 +54,10 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                                                                      httplib::Response& res) {
     std::string event_type = req.matches[1];
     int version = parse_version(schemas, event_type, req.get_param_value("version"));
+    if (!topics.for_event_type(event_type)) {
+      throw http::ApiError(404, "unknown_event_type",
+                           "events of type '" + event_type + "' are not accepted here");
+    }
     auto format = format_of(req.get_header_value("Content-Type"));
     if (!format) {
       throw http::ApiError(415, "unsupported_media_type",

@@ -46,8 +46,8 @@ std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, s
   std::vector<RawRecord> records;
   auto add = [&](RawRecord r) {
     if (records.size() >= max_events) {
-      throw BodyError{"too_many_events", "at most " + std::to_string(max_events) +
-                                             " events per request"};
+      throw BodyError{"too_many_events",
+                      "at most " + std::to_string(max_events) + " events per request"};
     }
     r.index = records.size();
     records.push_back(std::move(r));

@@ -1,19 +1,18 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace analytics::gateway {
 
 /// One event of a request, as received.
 struct RawRecord {
-  size_t index = 0;  // position in the request, 0-based
-  size_t line = 0;   // 1-based line for NDJSON, 0 otherwise
-  std::string raw;   // the record's text (an array element is re-serialised)
+  size_t index = 0;                   // position in the request, 0-based
+  size_t line = 0;                    // 1-based line for NDJSON, 0 otherwise
+  std::string raw;                    // the record's text (an array element is re-serialised)
   std::optional<nlohmann::json> doc;  // parsed value; nullopt when it was not valid JSON
   std::string parse_error;            // why doc is empty
 };

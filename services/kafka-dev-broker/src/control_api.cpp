@@ -1,7 +1,8 @@
 #include "control_api.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 namespace analytics::dev_broker {
 namespace {
@@ -22,6 +23,8 @@ void translate_errors(Fn&& fn) {
     throw http::ApiError(400, "invalid_argument", e.what());
   } catch (const nlohmann::json::exception& e) {
     throw http::ApiError(400, "invalid_argument", e.what());
+  } catch (const std::out_of_range& e) {
+    throw http::ApiError(400, "invalid_argument", "number out of range");
   }
 }
 
@@ -45,58 +48,61 @@ void register_control_api(http::Server& server, MockCluster& cluster,
 
   // {"name": "t", "partitions": 3} creates one topic; {"prefix": "it42."} creates every
   // catalogue topic under that prefix (how integration tests get isolated topics).
-  server.post("/v1/topics", [&cluster, &catalog](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    auto body = parse_body(req);
-    nlohmann::json created = nlohmann::json::array();
-    translate_errors([&] {
-      if (body.contains("prefix")) {
-        auto prefix = body.at("prefix").get<std::string>();
-        for (const auto& t : catalog.topics()) {
-          cluster.create_topic(prefix + t.name, t.partitions);
-          created.push_back(prefix + t.name);
-        }
-      } else {
-        auto name = body.at("name").get<std::string>();
-        int partitions = body.value("partitions", 1);
-        if (name.empty() || partitions < 1) {
-          throw std::invalid_argument("name must be non-empty and partitions >= 1");
-        }
-        cluster.create_topic(name, partitions);
-        created.push_back(name);
-      }
-    });
-    res.status = 201;
-    reply_json(res, {{"created", created}});
-  });
+  server.post("/v1/topics",
+              [&cluster, &catalog](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_body(req);
+                nlohmann::json created = nlohmann::json::array();
+                translate_errors([&] {
+                  if (body.contains("prefix")) {
+                    auto prefix = body.at("prefix").get<std::string>();
+                    for (const auto& t : catalog.topics()) {
+                      cluster.create_topic(prefix + t.name, t.partitions);
+                      created.push_back(prefix + t.name);
+                    }
+                  } else {
+                    auto name = body.at("name").get<std::string>();
+                    int partitions = body.value("partitions", 1);
+                    if (name.empty() || partitions < 1) {
+                      throw std::invalid_argument("name must be non-empty and partitions >= 1");
+                    }
+                    cluster.create_topic(name, partitions);
+                    created.push_back(name);
+                  }
+                });
+                res.status = 201;
+                reply_json(res, {{"created", created}});
+              });
 
-  server.post(R"(/v1/brokers/(\d+)/(up|down))", [&cluster](const httplib::Request& req,
-                                                          httplib::Response& res) {
-    int id = std::stoi(req.matches[1]);
-    bool up = req.matches[2] == "up";
-    translate_errors([&] { cluster.set_broker_up(id, up); });
-    spdlog::warn("fault injection broker_id={} state={}", id, up ? "up" : "down");
-    reply_json(res, {{"broker_id", id}, {"state", up ? "up" : "down"}});
-  });
+  server.post(R"(/v1/brokers/(\d+)/(up|down))",
+              [&cluster](const httplib::Request& req, httplib::Response& res) {
+                int id = 0;
+                bool up = req.matches[2] == "up";
+                translate_errors([&] {
+                  id = std::stoi(req.matches[1]);
+                  cluster.set_broker_up(id, up);
+                });
+                spdlog::warn("fault injection broker_id={} state={}", id, up ? "up" : "down");
+                reply_json(res, {{"broker_id", id}, {"state", up ? "up" : "down"}});
+              });
 
   // {"api_key": 0, "error": "NOT_ENOUGH_REPLICAS", "count": 3}: the next 3 Produce requests fail.
-  server.post("/v1/faults/request-errors", [&cluster](const httplib::Request& req,
-                                                      httplib::Response& res) {
-    auto body = parse_body(req);
-    translate_errors([&] {
-      int api_key = body.at("api_key").get<int>();
-      auto error = body.at("error").get<std::string>();
-      int count = body.value("count", 1);
-      if (count < 1 || count > 100000) throw std::invalid_argument("count must be 1..100000");
-      cluster.push_request_errors(api_key, error, count);
-      spdlog::warn("fault injection api_key={} error={} count={}", api_key, error, count);
-      reply_json(res, {{"api_key", api_key}, {"error", error}, {"count", count}});
-    });
-  });
+  server.post(
+      "/v1/faults/request-errors", [&cluster](const httplib::Request& req, httplib::Response& res) {
+        auto body = parse_body(req);
+        translate_errors([&] {
+          int api_key = body.at("api_key").get<int>();
+          auto error = body.at("error").get<std::string>();
+          int count = body.value("count", 1);
+          if (count < 1 || count > 100000) throw std::invalid_argument("count must be 1..100000");
+          cluster.push_request_errors(api_key, error, count);
+          spdlog::warn("fault injection api_key={} error={} count={}", api_key, error, count);
+          reply_json(res, {{"api_key", api_key}, {"error", error}, {"count", count}});
+        });
+      });
 
   server.del(R"(/v1/faults/request-errors/(\d+))",
              [&cluster](const httplib::Request& req, httplib::Response& res) {
-               cluster.clear_request_errors(std::stoi(req.matches[1]));
+               translate_errors([&] { cluster.clear_request_errors(std::stoi(req.matches[1])); });
                res.status = 204;
              });
 }

@@ -11,11 +11,21 @@ namespace {
 // PostgreSQL type OIDs (pg_type.h); stable across versions.
 ColumnKind kind_of(pqxx::oid type) {
   switch (type) {
-    case 20: case 21: case 23: return ColumnKind::kInteger;  // int8, int2, int4
-    case 700: case 701: case 1700: return ColumnKind::kNumber;  // float4, float8, numeric
-    case 16: return ColumnKind::kBoolean;
-    case 1114: case 1184: return ColumnKind::kTimestamp;
-    default: return ColumnKind::kText;
+    case 20:
+    case 21:
+    case 23:
+      return ColumnKind::kInteger;  // int8, int2, int4
+    case 700:
+    case 701:
+    case 1700:
+      return ColumnKind::kNumber;  // float4, float8, numeric
+    case 16:
+      return ColumnKind::kBoolean;
+    case 1114:
+    case 1184:
+      return ColumnKind::kTimestamp;
+    default:
+      return ColumnKind::kText;
   }
 }
 
@@ -31,11 +41,16 @@ std::string iso_timestamp(std::string text) {
 nlohmann::json value_json(const std::optional<std::string>& v, ColumnKind kind) {
   if (!v) return nullptr;
   switch (kind) {
-    case ColumnKind::kInteger: return std::stoll(*v);
-    case ColumnKind::kNumber: return std::stod(*v);
-    case ColumnKind::kBoolean: return *v == "t";
-    case ColumnKind::kTimestamp: return iso_timestamp(*v);
-    case ColumnKind::kText: return *v;
+    case ColumnKind::kInteger:
+      return std::stoll(*v);
+    case ColumnKind::kNumber:
+      return std::stod(*v);
+    case ColumnKind::kBoolean:
+      return *v == "t";
+    case ColumnKind::kTimestamp:
+      return iso_timestamp(*v);
+    case ColumnKind::kText:
+      return *v;
   }
   return *v;
 }
@@ -111,7 +126,7 @@ std::string render_csv(const KpiTable& table) {
       if (c) out += ',';
       if (row[c]) {
         out += csv_field(table.columns[c].second == ColumnKind::kTimestamp ? iso_timestamp(*row[c])
-                                                                          : *row[c]);
+                                                                           : *row[c]);
       }
     }
     out += "\r\n";

@@ -1,5 +1,7 @@
 #include "kpi_routes.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -20,8 +22,8 @@ void register_kpi_routes(http::Server& server, pg::ConnectionPool& pool) {
   server.get("/v1/kpi", [](const httplib::Request&, httplib::Response& res) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& k : kpi_definitions()) {
-      list.push_back({{"name", k.name}, {"path", "/v1/kpi/" + k.name},
-                      {"description", k.description}});
+      list.push_back(
+          {{"name", k.name}, {"path", "/v1/kpi/" + k.name}, {"description", k.description}});
     }
     res.set_content(nlohmann::json{{"kpis", list}}.dump(), "application/json");
   });
@@ -34,8 +36,10 @@ void register_kpi_routes(http::Server& server, pg::ConnectionPool& pool) {
         auto conn = pool.acquire();
         table = query_kpi(*conn, kpi);
       } catch (const pg::DbError& e) {
-        http::ApiError error(503, "warehouse_unavailable", "the warehouse could not be queried",
-                             {e.what()});
+        // The database's message names hosts and ports: log it, do not hand it to clients.
+        spdlog::warn("kpi query failed kpi={} request_id={} error={}", kpi.name,
+                     http::request_id(res), e.what());
+        http::ApiError error(503, "warehouse_unavailable", "the warehouse could not be queried");
         error.headers.emplace_back("Retry-After", "5");
         throw error;
       }

@@ -1,9 +1,9 @@
 #include "pii.hpp"
 
-#include <stdexcept>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include <stdexcept>
 
 namespace analytics::transformer {
 

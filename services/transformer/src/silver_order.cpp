@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 namespace analytics::transformer {
@@ -22,16 +21,8 @@ std::string lower(std::string s) {
   return s;
 }
 
-/// A required non-empty string field, or nullopt.
-std::optional<std::string> required_string(const nlohmann::json& doc, const char* key) {
-  auto it = doc.find(key);
-  if (it == doc.end() || !it->is_string()) return std::nullopt;
-  std::string v = trim(it->get_ref<const std::string&>());
-  if (v.empty()) return std::nullopt;
-  return v;
-}
-
-std::optional<std::string> optional_string(const nlohmann::json& doc, const char* key) {
+/// A non-empty string field (trimmed), or nullopt.
+std::optional<std::string> string_field(const nlohmann::json& doc, const char* key) {
   auto it = doc.find(key);
   if (it == doc.end() || !it->is_string()) return std::nullopt;
   std::string v = trim(it->get_ref<const std::string&>());
@@ -47,10 +38,14 @@ Quarantined schema_violation(const std::string& field, const std::string& why) {
 
 std::string_view to_string(QuarantineReason reason) {
   switch (reason) {
-    case QuarantineReason::kMalformedJson: return "malformed_json";
-    case QuarantineReason::kSchemaViolation: return "schema_violation";
-    case QuarantineReason::kMalformedTimestamp: return "malformed_timestamp";
-    case QuarantineReason::kMissingPrice: return "missing_price";
+    case QuarantineReason::kMalformedJson:
+      return "malformed_json";
+    case QuarantineReason::kSchemaViolation:
+      return "schema_violation";
+    case QuarantineReason::kMalformedTimestamp:
+      return "malformed_timestamp";
+    case QuarantineReason::kMissingPrice:
+      return "missing_price";
   }
   return "unknown";
 }
@@ -72,7 +67,7 @@ MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
   SilverOrder o;
   // The gateway validated the schema, but the topic may be written by other producers:
   // check again what silver depends on.
-  auto order_id = required_string(doc, "order_id");
+  auto order_id = string_field(doc, "order_id");
   if (!order_id || order_id->size() != 36) return schema_violation("order_id", "not a UUID");
   o.order_id = lower(*order_id);
   auto cid = doc.find("customer_id");
@@ -83,14 +78,14 @@ MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
   o.customer_id = static_cast<int32_t>(cid->get<int64_t>());
   for (auto [key, target] : {std::pair{"product", &o.product}, std::pair{"category", &o.category},
                              std::pair{"region", &o.region}, std::pair{"status", &o.status}}) {
-    auto v = required_string(doc, key);
+    auto v = string_field(doc, key);
     if (!v) return schema_violation(key, "missing or empty");
     *target = *v;
   }
   o.status = lower(o.status);
 
   auto ts_field = doc.find("timestamp");
-  std::string ts_text = ts_field == doc.end()      ? ""
+  std::string ts_text = ts_field == doc.end()   ? ""
                         : ts_field->is_string() ? ts_field->get<std::string>()
                                                 : ts_field->dump();
   auto ts = time::parse_iso8601(trim(ts_text));
@@ -114,19 +109,19 @@ MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
     o.quantity = 1;
     o.quantity_defaulted = true;
     o.dq_passed = false;
-  } else if (!qty->is_number_integer() || qty->get<int64_t>() < 1 ||
-             qty->get<int64_t>() > 100000) {
+  } else if (!qty->is_number_integer() || qty->get<int64_t>() < 1 || qty->get<int64_t>() > 100000) {
     return schema_violation("quantity", "not an integer in 1..100000");
   } else {
     o.quantity = static_cast<int32_t>(qty->get<int64_t>());
   }
   o.revenue_cents = o.price_cents * o.quantity;
 
-  if (auto name = optional_string(doc, "customer_name")) {
+  if (auto name = string_field(doc, "customer_name")) {
     o.customer_name_masked = PiiProtector::mask_name(*name);
   }
-  if (auto email = optional_string(doc, "email")) o.email_hmac = pii.hmac_hex(lower(*email));
-  if (auto received = optional_string(doc, "received_at")) o.received_at = time::parse_iso8601(*received);
+  if (auto email = string_field(doc, "email")) o.email_hmac = pii.hmac_hex(lower(*email));
+  if (auto received = string_field(doc, "received_at"))
+    o.received_at = time::parse_iso8601(*received);
 
   o.ingestion_lag_seconds = static_cast<double>(ingested_at - o.order_ts) / 1e6;
   o.is_late_arrival = o.ingestion_lag_seconds > static_cast<double>(late_after_seconds);

@@ -6,8 +6,8 @@
 #include <string_view>
 #include <variant>
 
-#include "pii.hpp"
 #include "common/time/iso8601.hpp"
+#include "pii.hpp"
 
 namespace analytics::transformer {
 

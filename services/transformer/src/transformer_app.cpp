@@ -1,9 +1,9 @@
 #include "transformer_app.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
-
-#include <spdlog/spdlog.h>
 
 #include "common/config/build_info.hpp"
 #include "common/ids/uuid.hpp"
@@ -15,7 +15,8 @@ namespace {
 
 /// 100 ms doubling to 5 s: quick recovery from a blip, no hammering during an outage.
 void sleep_backoff(int attempt) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 100 << std::min(attempt, 6))));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(std::min(5000, 100 << std::min(attempt, 6))));
 }
 
 }  // namespace
@@ -134,7 +135,7 @@ Batch TransformerApp::build_batch(const std::vector<kafka::Message>& messages) {
   batch.started_at = time::now_micros();
   for (const auto& m : messages) {
     auto pos = positions_.find({m.topic, m.partition});
-    if (pos == positions_.end()) continue;            // partition no longer ours
+    if (pos == positions_.end()) continue;                     // partition no longer ours
     if (pos->second >= 0 && m.offset < pos->second) continue;  // already in the warehouse
     auto [adv, inserted] = batch.advances.try_emplace(pos->first);
     if (inserted) adv->second.expected_next = pos->second;
@@ -152,8 +153,8 @@ Batch TransformerApp::build_batch(const std::vector<kafka::Message>& messages) {
 void TransformerApp::commit_with_retry(Batch& batch) {
   auto& batches = registry_.counter("transformer_batches_total", "Committed batches",
                                     {{"result", "committed"}});
-  auto& failures = registry_.counter("transformer_batches_total", "Committed batches",
-                                     {{"result", "failed"}});
+  auto& failures =
+      registry_.counter("transformer_batches_total", "Committed batches", {{"result", "failed"}});
   auto& duration = registry_.histogram("transformer_batch_duration_seconds",
                                        "Time to write one batch with its offsets");
   for (int attempt = 0;; ++attempt) {
@@ -164,12 +165,12 @@ void TransformerApp::commit_with_retry(Batch& batch) {
       batches.inc();
       duration.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      for (auto [layer, n] : {std::pair{"bronze", stats.bronze_rows},
-                              std::pair{"silver", stats.silver_rows},
-                              std::pair{"quarantine", stats.quarantined_rows},
-                              std::pair{"dlq", stats.dlq_rows}}) {
-        registry_.counter("transformer_rows_total", "Rows written per warehouse layer",
-                          {{"layer", layer}})
+      for (auto [layer, n] :
+           {std::pair{"bronze", stats.bronze_rows}, std::pair{"silver", stats.silver_rows},
+            std::pair{"quarantine", stats.quarantined_rows}, std::pair{"dlq", stats.dlq_rows}}) {
+        registry_
+            .counter("transformer_rows_total", "Rows written per warehouse layer",
+                     {{"layer", layer}})
             .inc(n);
       }
       registry_.gauge("transformer_last_commit_timestamp_seconds", "Unix time of last commit")
@@ -210,8 +211,7 @@ void TransformerApp::resync_positions() {
     for (auto& [p, next] : positions_) {
       auto it = stored.find(p);
       next = it == stored.end() ? -1 : it->second;
-      consumer_->seek(p.first, p.second,
-                      next < 0 ? kafka::TopicPartition::kOffsetBeginning : next);
+      consumer_->seek(p.first, p.second, next < 0 ? kafka::TopicPartition::kOffsetBeginning : next);
     }
   } catch (const std::exception& e) {
     spdlog::error("resync failed error={}", e.what());

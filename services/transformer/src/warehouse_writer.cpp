@@ -1,9 +1,9 @@
 #include "warehouse_writer.hpp"
 
-#include <chrono>
-
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <pqxx/pqxx>
 
 #include "common/pg/db_error.hpp"
 
@@ -15,22 +15,37 @@ namespace {
 constexpr const char* kCreateStage = R"sql(
 CREATE TEMP TABLE IF NOT EXISTS stage_orders (LIKE silver.orders) ON COMMIT DELETE ROWS)sql";
 
-constexpr const char* kBronzeColumns[] = {"topic",           "partition",  "\"offset\"",
-                                          "event_type",      "kafka_key",  "kafka_timestamp",
-                                          "request_id",      "payload",    "batch_id",
-                                          "pipeline_version"};
+constexpr const char* kBronzeColumns[] = {
+    "topic",           "partition",  "\"offset\"", "event_type", "kafka_key",
+    "kafka_timestamp", "request_id", "payload",    "batch_id",   "pipeline_version"};
 
 constexpr const char* kQuarantineColumns[] = {
-    "event_type",   "_quarantine_reason", "detail",   "payload", "source_topic",
-    "source_partition", "source_offset",  "batch_id"};
+    "event_type",   "_quarantine_reason", "detail",        "payload",
+    "source_topic", "source_partition",   "source_offset", "batch_id"};
 
-constexpr const char* kOrderColumns[] = {
-    "order_id",     "customer_id",    "customer_name_masked", "email_hmac",
-    "product",      "category",       "region",               "status",
-    "quantity",     "quantity_defaulted", "price",            "revenue",
-    "order_ts",     "event_date",     "received_at",          "ingested_at",
-    "ingestion_lag_seconds", "is_late_arrival", "dq_passed",  "source_topic",
-    "source_partition", "source_offset", "batch_id"};
+constexpr const char* kOrderColumns[] = {"order_id",
+                                         "customer_id",
+                                         "customer_name_masked",
+                                         "email_hmac",
+                                         "product",
+                                         "category",
+                                         "region",
+                                         "status",
+                                         "quantity",
+                                         "quantity_defaulted",
+                                         "price",
+                                         "revenue",
+                                         "order_ts",
+                                         "event_date",
+                                         "received_at",
+                                         "ingested_at",
+                                         "ingestion_lag_seconds",
+                                         "is_late_arrival",
+                                         "dq_passed",
+                                         "source_topic",
+                                         "source_partition",
+                                         "source_offset",
+                                         "batch_id"};
 
 // Within a batch the latest record of an order wins (received later, then higher offset);
 // across batches the newer batch wins, so a later correction replaces the earlier row.
@@ -174,10 +189,10 @@ void write_silver(pqxx::work& tx, const Batch& batch, BatchStats& stats) {
     orders << std::make_tuple(
         o->order_id, o->customer_id, nullable(o->customer_name_masked), nullable(o->email_hmac),
         o->product, o->category, o->region, o->status, o->quantity, o->quantity_defaulted,
-        format_cents(o->price_cents), format_cents(o->revenue_cents), time::format_iso8601(o->order_ts),
-        time::format_date(o->order_ts), nullable(received), ingested_at, o->ingestion_lag_seconds,
-        o->is_late_arrival, o->dq_passed, rec.message->topic, rec.message->partition,
-        rec.message->offset, batch.batch_id);
+        format_cents(o->price_cents), format_cents(o->revenue_cents),
+        time::format_iso8601(o->order_ts), time::format_date(o->order_ts), nullable(received),
+        ingested_at, o->ingestion_lag_seconds, o->is_late_arrival, o->dq_passed, rec.message->topic,
+        rec.message->partition, rec.message->offset, batch.batch_id);
     ++staged;
     if (o->is_late_arrival) ++stats.late_events;
     stats.max_lag_seconds = std::max(stats.max_lag_seconds, o->ingestion_lag_seconds);
@@ -264,8 +279,8 @@ BatchStats WarehouseWriter::commit(const Batch& batch) {
       pqxx::result r =
           advance.expected_next < 0
               ? tx.exec_prepared("insert_offset", consumer_group_, topic, part, advance.new_next)
-              : tx.exec_prepared("advance_offset", consumer_group_, topic, part,
-                                 advance.new_next, advance.expected_next);
+              : tx.exec_prepared("advance_offset", consumer_group_, topic, part, advance.new_next,
+                                 advance.expected_next);
       if (r.affected_rows() != 1) {
         // Leaving without commit() rolls everything back.
         throw OffsetFenceError("offset of " + topic + "/" + std::to_string(part) +

@@ -1,0 +1,471 @@
+// Component test: the load runner and background load jobs against a fake gateway on a
+// loopback ephemeral port. Every run is bounded by count or duration, and by a watchdog.
+#include "load_runner.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/http/http_server.hpp"
+#include "common/metrics/metrics.hpp"
+#include "load_jobs.hpp"
+
+namespace analytics::eventgen {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+/// How the fake gateway answers.
+enum class GatewayMode {
+  kPerRecord,     // like the real gateway: 200 / 207 / 422 with one result per record
+  kUnavailable,   // 503, as when Kafka did not acknowledge
+  kInconsistent,  // claims every record accepted but lists one result fewer than it received
+};
+
+/// Answers POST /v1/events/<type> like the ingest gateway: it rejects records whose text holds
+/// "not-a-date" (one of eventgen's malformed timestamps) and accepts the rest.
+class FakeGateway {
+ public:
+  explicit FakeGateway(GatewayMode mode = GatewayMode::kPerRecord) : mode_(mode) {
+    server_.post("/v1/events/([a-z.]+)",
+                 [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+    port_ = server_.start("127.0.0.1", 0);
+  }
+  ~FakeGateway() { server_.stop(); }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  uint64_t received() const { return received_; }
+  uint64_t rejected() const { return rejected_; }
+  uint64_t requests() const { return requests_; }
+  std::set<std::string> types() const {
+    std::lock_guard lock(mu_);
+    return types_;
+  }
+
+ private:
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    ++requests_;
+    {
+      std::lock_guard lock(mu_);
+      types_.insert(req.matches[1]);
+    }
+    if (mode_ == GatewayMode::kUnavailable) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_content(
+          R"({"error":{"code":"unavailable","message":"kafka did not acknowledge","details":[]}})",
+          "application/json");
+      return;
+    }
+    uint64_t accepted = 0, rejected = 0;
+    nlohmann::json results = nlohmann::json::array();
+    std::istringstream in(req.body);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      bool ok = line.find("not-a-date") == std::string::npos &&
+                nlohmann::json::parse(line, nullptr, false).is_object();
+      results.push_back({{"index", results.size()}, {"status", ok ? "accepted" : "rejected"}});
+      (ok ? accepted : rejected) += 1;
+    }
+    received_ += accepted + rejected;
+    rejected_ += rejected;
+    nlohmann::json body = {{"accepted", accepted}, {"rejected", rejected}, {"results", results}};
+    if (mode_ == GatewayMode::kInconsistent) {
+      body["accepted"] = accepted + rejected;
+      body["rejected"] = 0;
+      if (!results.empty()) body["results"].erase(results.size() - 1);
+    }
+    res.status = rejected == 0 ? 200 : accepted == 0 ? 422 : 207;
+    res.set_content(body.dump(), "application/json");
+  }
+
+  GatewayMode mode_;
+  metrics::Registry registry_;
+  http::Server server_{"fake-gateway", registry_};
+  int port_ = 0;
+  std::atomic<uint64_t> received_{0}, rejected_{0}, requests_{0};
+  mutable std::mutex mu_;
+  std::set<std::string> types_;
+};
+
+/// A port nothing listens on: one a server had and gave back.
+int closed_port() {
+  metrics::Registry registry;
+  http::Server server("closed", registry);
+  int port = server.start("127.0.0.1", 0);
+  server.stop();
+  return port;
+}
+
+/// Runs run_load with a watchdog that cancels it after `limit`, so a broken stop condition
+/// fails the test (cancelled == true) instead of hanging it.
+LoadProgress run_bounded(const LoadOptions& options, std::vector<LoadProgress>* reports = nullptr,
+                         std::chrono::seconds limit = 30s) {
+  std::atomic<bool> cancel{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, limit, [&] { return finished; })) cancel = true;
+  });
+  auto stop_watchdog = [&] {
+    {
+      std::lock_guard lock(mu);
+      finished = true;
+    }
+    cv.notify_one();
+    watchdog.join();
+  };
+  try {
+    LoadProgress p = run_load(
+        options,
+        [reports](const LoadProgress& r) {
+          if (reports) reports->push_back(r);
+        },
+        &cancel);
+    stop_watchdog();
+    return p;
+  } catch (...) {
+    stop_watchdog();
+    throw;
+  }
+}
+
+LoadOptions options_for(const FakeGateway& gateway) {
+  LoadOptions o;
+  o.gateway_url = gateway.url();
+  o.rate = 1e6;  // pacing is tested on its own
+  o.seed = 20260418;
+  o.request_timeout_seconds = 10;
+  return o;
+}
+
+void expect_totals_add_up(const LoadProgress& p) {
+  EXPECT_EQ(p.sent, p.accepted + p.rejected + p.failed)
+      << "sent " << p.sent << " accepted " << p.accepted << " rejected " << p.rejected << " failed "
+      << p.failed;
+}
+
+TEST(LoadRunnerTest, CountBoundSendsExactlyThatManyEvents) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.count = 1234;
+  o.batch_size = 100;
+  std::vector<LoadProgress> reports;
+  LoadProgress p = run_bounded(o, &reports);
+
+  EXPECT_TRUE(p.done);
+  EXPECT_FALSE(p.cancelled);
+  EXPECT_EQ(p.sent, 1234u);
+  EXPECT_EQ(p.requests, 13u);  // ceil(1234 / 100)
+  expect_totals_add_up(p);
+  EXPECT_EQ(p.failed, 0u);
+  EXPECT_TRUE(p.reconciled) << p.last_error;
+  EXPECT_EQ(gateway.received(), 1234u);
+  EXPECT_EQ(gateway.requests(), 13u);
+  EXPECT_EQ(gateway.types(), std::set<std::string>{"commerce.transaction"});
+  // The runner counts what the gateway decided, record by record.
+  EXPECT_EQ(p.rejected, gateway.rejected());
+  EXPECT_GT(p.rejected, 0u) << "default dirt should give the fake some records to reject";
+  EXPECT_EQ(p.accepted, gateway.received() - gateway.rejected());
+
+  ASSERT_FALSE(reports.empty());
+  EXPECT_TRUE(reports.back().done);
+  EXPECT_EQ(reports.back().sent, p.sent);
+  auto json = nlohmann::json::parse(p.to_json());
+  EXPECT_EQ(json.at("sent"), 1234);
+  EXPECT_EQ(json.at("requests"), 13);
+  EXPECT_EQ(json.at("reconciled"), true);
+  EXPECT_EQ(json.at("done"), true);
+}
+
+TEST(LoadRunnerTest, InteractionsGoToTheirEventTypeAndABatchNeverExceedsTheCount) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.event_type = "interactions";
+  o.count = 7;
+  o.batch_size = 500;
+  LoadProgress p = run_bounded(o);
+  EXPECT_EQ(p.sent, 7u);
+  EXPECT_EQ(p.requests, 1u);
+  EXPECT_EQ(gateway.received(), 7u);
+  EXPECT_EQ(gateway.types(), std::set<std::string>{"user.interaction"});
+  expect_totals_add_up(p);
+  EXPECT_TRUE(p.reconciled) << p.last_error;
+}
+
+TEST(LoadRunnerTest, UnavailableGatewayCountsEveryEventAsFailed) {
+  FakeGateway gateway(GatewayMode::kUnavailable);
+  LoadOptions o = options_for(gateway);
+  o.count = 300;
+  o.batch_size = 100;
+  LoadProgress p = run_bounded(o);
+  EXPECT_FALSE(p.cancelled);
+  EXPECT_EQ(p.sent, 300u);
+  EXPECT_EQ(p.requests, 3u);
+  EXPECT_EQ(p.failed, p.sent);
+  EXPECT_EQ(p.accepted, 0u);
+  EXPECT_EQ(p.rejected, 0u);
+  expect_totals_add_up(p);
+  EXPECT_TRUE(p.reconciled);
+  EXPECT_THAT(p.last_error, HasSubstr("503"));
+  EXPECT_EQ(nlohmann::json::parse(p.to_json()).at("reconciled"), true);
+}
+
+TEST(LoadRunnerTest, InconsistentGatewayAnswersAreNotReconciled) {
+  FakeGateway gateway(GatewayMode::kInconsistent);
+  LoadOptions o = options_for(gateway);
+  o.count = 200;
+  o.batch_size = 50;
+  LoadProgress p = run_bounded(o);
+  EXPECT_EQ(p.sent, 200u);
+  expect_totals_add_up(p);
+  EXPECT_FALSE(p.reconciled);
+  EXPECT_FALSE(p.last_error.empty());
+  EXPECT_EQ(nlohmann::json::parse(p.to_json()).at("reconciled"), false);
+}
+
+TEST(LoadRunnerTest, UnreachableGatewayCountsEveryEventAsFailed) {
+  LoadOptions o;
+  o.gateway_url = "http://127.0.0.1:" + std::to_string(closed_port());
+  o.rate = 1e6;
+  o.count = 300;
+  o.batch_size = 100;
+  o.request_timeout_seconds = 5;
+  LoadProgress p = run_bounded(o);
+  EXPECT_FALSE(p.cancelled);
+  EXPECT_EQ(p.sent, 300u);
+  EXPECT_EQ(p.requests, 3u);
+  EXPECT_EQ(p.failed, 300u);
+  expect_totals_add_up(p);
+  EXPECT_THAT(p.last_error, HasSubstr("unreachable"));
+}
+
+TEST(LoadRunnerTest, RateLimitsHowFastEventsAreSent) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.rate = 2000;
+  o.count = 1000;
+  o.batch_size = 100;
+  auto start = Clock::now();
+  LoadProgress p = run_bounded(o);
+  double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(p.sent, 1000u);
+  EXPECT_FALSE(p.cancelled);
+  // 1000 events at 2000/s cannot take less than half a second. Lower bounds only: a loaded
+  // machine may take longer.
+  EXPECT_GE(wall, 0.45);
+  EXPECT_GE(p.elapsed_seconds, 0.45);
+  EXPECT_LE(p.rate(), 2000 * 1.1);
+}
+
+TEST(LoadRunnerTest, DurationBoundStopsTheRun) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.rate = 1000;
+  o.duration_seconds = 0.5;
+  o.count = 0;
+  o.batch_size = 100;
+  LoadProgress p = run_bounded(o);
+  EXPECT_TRUE(p.done);
+  EXPECT_FALSE(p.cancelled) << "stopped by the watchdog, not by the duration";
+  EXPECT_GT(p.sent, 0u);
+  // A batch starts only while the run is on schedule and inside the duration.
+  EXPECT_LE(p.sent, 600u);
+  EXPECT_GE(p.elapsed_seconds, 0.5);
+  expect_totals_add_up(p);
+  EXPECT_EQ(gateway.received(), p.sent);
+}
+
+TEST(LoadRunnerTest, CancelStopsEarly) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.rate = 200;
+  o.duration_seconds = 20;
+  o.batch_size = 20;
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&cancel] {
+    std::this_thread::sleep_for(300ms);
+    cancel = true;
+  });
+  LoadProgress p = run_load(
+      o, [](const LoadProgress&) {}, &cancel);
+  canceller.join();
+  EXPECT_TRUE(p.cancelled);
+  EXPECT_TRUE(p.done);
+  EXPECT_LT(p.sent, 4000u);  // what 20 s at 200/s would have sent
+  expect_totals_add_up(p);
+}
+
+TEST(LoadRunnerTest, AlreadyCancelledRunSendsNothing) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.count = 100;
+  std::atomic<bool> cancel{true};
+  LoadProgress p = run_load(
+      o, [](const LoadProgress&) {}, &cancel);
+  EXPECT_TRUE(p.cancelled);
+  EXPECT_TRUE(p.done);
+  EXPECT_EQ(p.sent, 0u);
+  EXPECT_EQ(p.requests, 0u);
+  EXPECT_EQ(gateway.requests(), 0u);
+}
+
+TEST(LoadRunnerTest, ValidateRejectsBadOptions) {
+  LoadOptions ok;
+  ok.count = 10;
+  EXPECT_NO_THROW(validate(ok));
+  LoadOptions by_duration;
+  by_duration.duration_seconds = 1;
+  EXPECT_NO_THROW(validate(by_duration));
+
+  auto expect_invalid = [](LoadOptions o, const std::string& what) {
+    EXPECT_THROW(validate(o), std::invalid_argument) << what;
+    EXPECT_THROW(run_load(o, [](const LoadProgress&) {}), std::invalid_argument) << what;
+  };
+  LoadOptions o = ok;
+  o.count = 0;
+  o.duration_seconds = 0;
+  expect_invalid(o, "unbounded");
+  o = ok;
+  o.rate = 0;
+  expect_invalid(o, "rate 0");
+  o = ok;
+  o.rate = -5;
+  expect_invalid(o, "negative rate");
+  o = ok;
+  o.batch_size = 0;
+  expect_invalid(o, "batch 0");
+  o = ok;
+  o.batch_size = 5001;
+  expect_invalid(o, "batch 5001");
+  o = ok;
+  o.gateway_url = "ftp://127.0.0.1:8080";
+  expect_invalid(o, "ftp url");
+  o = ok;
+  o.gateway_url = "127.0.0.1:8080";
+  expect_invalid(o, "url without scheme");
+  o = ok;
+  o.event_type = "orders";
+  expect_invalid(o, "unknown type");
+  o = ok;
+  o.duration_seconds = -1;
+  expect_invalid(o, "negative duration");
+}
+
+TEST(LoadRunnerTest, CanonicalEventTypes) {
+  EXPECT_EQ(canonical_event_type("transactions"), "commerce.transaction");
+  EXPECT_EQ(canonical_event_type("commerce.transaction"), "commerce.transaction");
+  EXPECT_EQ(canonical_event_type("interactions"), "user.interaction");
+  EXPECT_EQ(canonical_event_type("user.interaction"), "user.interaction");
+  EXPECT_THROW(canonical_event_type("orders"), std::invalid_argument);
+  EXPECT_THROW(canonical_event_type(""), std::invalid_argument);
+  EXPECT_THROW(canonical_event_type("Transactions"), std::invalid_argument);
+}
+
+/// Polls a job until it is done or `limit` passes; returns its last status.
+nlohmann::json wait_until_done(const LoadJobs& jobs, const std::string& id,
+                               std::chrono::seconds limit = 30s) {
+  const auto deadline = Clock::now() + limit;
+  nlohmann::json status;
+  do {
+    auto text = jobs.status(id);
+    if (!text) return nullptr;
+    status = nlohmann::json::parse(*text);
+    if (status.value("done", false)) break;
+    std::this_thread::sleep_for(20ms);
+  } while (Clock::now() < deadline);
+  return status;
+}
+
+LoadOptions long_run(const FakeGateway& gateway) {
+  LoadOptions o = options_for(gateway);
+  o.rate = 50;
+  o.duration_seconds = 30;
+  o.batch_size = 5;
+  return o;
+}
+
+TEST(LoadJobsTest, AJobRunsToCompletion) {
+  FakeGateway gateway;
+  LoadJobs jobs;
+  LoadOptions o = options_for(gateway);
+  o.count = 1000;
+  o.batch_size = 100;
+  std::string id = jobs.start(o);
+  EXPECT_FALSE(id.empty());
+  auto status = wait_until_done(jobs, id);
+  ASSERT_TRUE(status.is_object());
+  ASSERT_TRUE(status.value("done", false)) << status.dump();
+  EXPECT_EQ(status.at("sent"), 1000);
+  EXPECT_EQ(status.at("failed"), 0);
+  EXPECT_EQ(status.at("accepted").get<uint64_t>() + status.at("rejected").get<uint64_t>(), 1000u);
+  EXPECT_EQ(status.at("rejected").get<uint64_t>(), gateway.rejected());
+  EXPECT_EQ(status.at("requests"), 10);
+  EXPECT_EQ(status.at("reconciled"), true);
+  EXPECT_EQ(status.at("cancelled"), false);
+}
+
+TEST(LoadJobsTest, CancelStopsAJob) {
+  FakeGateway gateway;
+  LoadJobs jobs;
+  std::string id = jobs.start(long_run(gateway));
+  EXPECT_TRUE(jobs.cancel(id));
+  auto status = wait_until_done(jobs, id);
+  ASSERT_TRUE(status.is_object());
+  ASSERT_TRUE(status.value("done", false)) << status.dump();
+  EXPECT_EQ(status.at("cancelled"), true);
+  EXPECT_LT(status.at("sent").get<uint64_t>(), 1500u);  // 30 s at 50/s
+  EXPECT_EQ(status.at("reconciled"), true);
+}
+
+TEST(LoadJobsTest, UnknownIdsAreReported) {
+  LoadJobs jobs;
+  EXPECT_EQ(jobs.status("no-such-job"), std::nullopt);
+  EXPECT_FALSE(jobs.cancel("no-such-job"));
+}
+
+TEST(LoadJobsTest, BadOptionsAreRefusedAtStart) {
+  LoadJobs jobs;
+  LoadOptions unbounded;
+  EXPECT_THROW(jobs.start(unbounded), std::invalid_argument);
+}
+
+TEST(LoadJobsTest, NoMoreThanMaxRunningJobsAtOnce) {
+  FakeGateway gateway;
+  LoadJobs jobs(2);
+  std::string a = jobs.start(long_run(gateway));
+  std::string b = jobs.start(long_run(gateway));
+  EXPECT_NE(a, b);
+  EXPECT_THROW(jobs.start(long_run(gateway)), std::length_error);
+
+  // A finished job frees its slot.
+  ASSERT_TRUE(jobs.cancel(a));
+  ASSERT_TRUE(wait_until_done(jobs, a).value("done", false));
+  LoadOptions short_run = options_for(gateway);
+  short_run.count = 10;
+  std::string c;
+  EXPECT_NO_THROW(c = jobs.start(short_run));
+  EXPECT_FALSE(c.empty());
+  EXPECT_TRUE(jobs.cancel(b));
+  // The destructor cancels and joins whatever is still running.
+}
+
+}  // namespace
+}  // namespace analytics::eventgen
