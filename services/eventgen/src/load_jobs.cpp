@@ -1,5 +1,6 @@
 #include "load_jobs.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -24,26 +25,29 @@ std::string LoadJobs::start(const LoadOptions& options) {
   validate(options);
   std::lock_guard lock(mu_);
   size_t running = 0;
-  std::vector<std::string> finished;
+  std::vector<std::pair<uint64_t, std::string>> finished;  // (sequence, id)
   for (const auto& [id, job] : jobs_) {
     std::lock_guard job_lock(job->mu);
     if (job->progress.done) {
-      finished.push_back(id);
+      finished.emplace_back(job->sequence, id);
     } else {
       ++running;
     }
   }
-  // Keep the last kKeepFinished results for GET; forget older ones so memory stays bounded.
-  for (size_t i = 0; finished.size() > kKeepFinished && i < finished.size() - kKeepFinished; ++i) {
-    auto& job = jobs_[finished[i]];
-    if (job->thread.joinable()) job->thread.join();
-    jobs_.erase(finished[i]);
-  }
   if (running >= max_running_) {
     throw std::length_error(std::to_string(running) + " load jobs are already running");
   }
+  // Keep the results of the kKeepFinished most recent finished jobs for GET; forget older
+  // ones so memory stays bounded.
+  std::sort(finished.begin(), finished.end());
+  for (size_t i = 0; i + kKeepFinished < finished.size(); ++i) {
+    auto it = jobs_.find(finished[i].second);
+    if (it->second->thread.joinable()) it->second->thread.join();
+    jobs_.erase(it);
+  }
   std::string id = ids::random_uuid();
   auto job = std::make_unique<Job>();
+  job->sequence = ++started_;
   job->options = options;
   Job* raw = job.get();
   job->thread = std::thread([raw] {

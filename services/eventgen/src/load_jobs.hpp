@@ -29,6 +29,7 @@ class LoadJobs {
 
  private:
   struct Job {
+    uint64_t sequence = 0;  // start order, to forget the oldest finished jobs first
     LoadOptions options;
     std::atomic<bool> cancel{false};
     mutable std::mutex mu;
@@ -37,6 +38,7 @@ class LoadJobs {
   };
 
   size_t max_running_;
+  uint64_t started_ = 0;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Job>> jobs_;
 };
