@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -19,6 +21,19 @@ void write_error(httplib::Response& res, int status, const std::string& code,
 std::string request_id(const httplib::Response& res) {
   return res.get_header_value("X-Request-Id");
 }
+
+namespace {
+
+/// A client's request id travels into logs, Kafka headers and the warehouse: accept only
+/// short, plain identifiers, and generate one otherwise.
+bool acceptable_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
+}  // namespace
 
 Server::Server(std::string service, metrics::Registry& registry)
     : service_(std::move(service)), registry_(registry) {
@@ -85,7 +100,7 @@ Server::Handler Server::instrument(const std::string& pattern, Handler handler) 
                                                        httplib::Response& res) {
     auto started = std::chrono::steady_clock::now();
     std::string rid = req.get_header_value("X-Request-Id");
-    if (rid.empty() || rid.size() > 128) rid = ids::random_uuid();
+    if (!acceptable_request_id(rid)) rid = ids::random_uuid();
     res.set_header("X-Request-Id", rid);
     try {
       handler(req, res);

@@ -225,6 +225,37 @@ TEST_F(PipelineTest, RestartedTransformerResumesFromStoredOffsetsWithoutDuplicat
             "500");
 }
 
+// Records written straight to Kafka by some other producer can hold anything. None of them
+// may wedge the pipeline: each lands in bronze and is quarantined, and later records flow on.
+TEST_F(PipelineTest, HostileRecordsAreQuarantinedAndThePipelineKeepsFlowing) {
+  std::string topic = prefix_ + "events.commerce.transaction";
+  auto good = nlohmann::json::parse(
+      R"({"order_id":"0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b11","customer_id":4242,
+          "product":"Desk Lamp","category":"Home","quantity":2,"price":39.99,
+          "region":"APAC","timestamp":"2026-11-01T10:00:00Z","status":"completed"})");
+  auto with_nul = good;
+  with_nul["order_id"] = "0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b12";
+  with_nul["product"] = std::string("Desk\0Lamp", 9);
+  const std::string not_json = "\xff\xfe not json";
+  const std::string binary_key("\xff\x00\x01", 3);
+
+  auto group = kafka::DeliveryGroup::create(3);
+  producer_->produce(topic, "4242", with_nul.dump(), {{"request_id", "\xfe\xff"}}, group->slot(0));
+  producer_->produce(topic, binary_key, not_json, {}, group->slot(1));
+  producer_->produce(topic, "4242", good.dump(), {}, group->slot(2));
+  ASSERT_TRUE(group->wait(30000));
+  for (const auto& r : group->results()) ASSERT_TRUE(r.ok) << r.error;
+
+  ASSERT_EQ(wait_count("bronze.events", 3), "3");
+  ASSERT_EQ(wait_count("silver.orders", 1), "1");
+  EXPECT_EQ(count("silver.quarantine WHERE _quarantine_reason = 'schema_violation'"), "1");
+  EXPECT_EQ(count("silver.quarantine WHERE _quarantine_reason = 'malformed_json'"), "1");
+  // The bytes are kept exactly; unstorable text is kept as hex.
+  EXPECT_EQ(count("bronze.events WHERE payload = '\\xfffe206e6f74206a736f6e'::bytea"), "1");
+  EXPECT_EQ(count("bronze.events WHERE kafka_key = 'hex:ff0001'"), "1");
+  EXPECT_EQ(count("bronze.events WHERE request_id = 'hex:feff'"), "1");
+}
+
 TEST_F(PipelineTest, LoadModeSummaryReconcilesWithTheWarehouse) {
   eventgen::LoadOptions options;
   options.gateway_url = "http://127.0.0.1:" + std::to_string(gateway_port_);

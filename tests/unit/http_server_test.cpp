@@ -182,6 +182,19 @@ TEST_F(HttpServerTest, RequestIdIsGeneratedWhenAbsentOrTooLong) {
   EXPECT_TRUE(std::regex_match(too_long->get_header_value("X-Request-Id"), kUuidV4));
 }
 
+TEST_F(HttpServerTest, RequestIdWithUnsafeCharactersIsReplaced) {
+  // It travels into logs, Kafka headers and the warehouse: only plain identifiers pass.
+  for (const std::string& unsafe : {std::string("id with spaces"), std::string("id\x01ctl"),
+                                    std::string("caf\xc3\xa9"), std::string("a\"b")}) {
+    auto res = get("/rid", {{"X-Request-Id", unsafe}});
+    ASSERT_TRUE(res);
+    EXPECT_TRUE(std::regex_match(res->get_header_value("X-Request-Id"), kUuidV4)) << unsafe;
+  }
+  auto ok = get("/rid", {{"X-Request-Id", "trace:abc.DEF_1-2"}});
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->get_header_value("X-Request-Id"), "trace:abc.DEF_1-2");
+}
+
 TEST_F(HttpServerTest, PostRoutesAreServed) {
   auto res = client_->Post("/echo", R"({"a":1})", "application/json");
   ASSERT_TRUE(res);

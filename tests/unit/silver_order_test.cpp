@@ -218,6 +218,18 @@ TEST_F(MapTransactionTest, MissingRequiredStringsAreSchemaViolations) {
   }
 }
 
+// PostgreSQL text cannot hold NUL: such a record must be quarantined, not fail the batch.
+TEST_F(MapTransactionTest, NulCharacterInAStoredFieldIsASchemaViolation) {
+  for (const char* field : {"product", "customer_name", "region"}) {
+    auto doc = clean();
+    doc[field] = std::string("Wireless\0Headphones", 19);
+    auto q = expect_quarantined(map(doc));
+    EXPECT_EQ(q.reason, QuarantineReason::kSchemaViolation) << field;
+    EXPECT_THAT(q.detail, HasSubstr(field));
+    EXPECT_THAT(q.detail, HasSubstr("NUL"));
+  }
+}
+
 TEST_F(MapTransactionTest, BadCustomerIdIsASchemaViolation) {
   for (nlohmann::json bad :
        {nlohmann::json(0), nlohmann::json("4711"), nlohmann::json(int64_t{2147483648})}) {

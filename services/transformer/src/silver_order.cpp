@@ -21,11 +21,19 @@ std::string lower(std::string s) {
   return s;
 }
 
-/// A non-empty string field (trimmed), or nullopt.
+/// A field whose value PostgreSQL cannot store (text never holds NUL). Caught in
+/// map_transaction and quarantined, so one such record cannot wedge the pipeline.
+struct UnstorableField {
+  std::string field;
+};
+
+/// A non-empty string field (trimmed), or nullopt. Throws UnstorableField for a NUL character.
 std::optional<std::string> string_field(const nlohmann::json& doc, const char* key) {
   auto it = doc.find(key);
   if (it == doc.end() || !it->is_string()) return std::nullopt;
-  std::string v = trim(it->get_ref<const std::string&>());
+  const auto& raw = it->get_ref<const std::string&>();
+  if (raw.find('\0') != std::string::npos) throw UnstorableField{key};
+  std::string v = trim(raw);
   if (v.empty()) return std::nullopt;
   return v;
 }
@@ -58,12 +66,10 @@ std::string format_cents(int64_t cents) {
   return sign + std::to_string(a / 100) + "." + frac;
 }
 
-MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
-                            time::UnixMicros ingested_at, int64_t late_after_seconds) {
-  auto doc = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return Quarantined{QuarantineReason::kMalformedJson, "payload is not a JSON object"};
-  }
+namespace {
+
+MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
+                       time::UnixMicros ingested_at, int64_t late_after_seconds) {
   SilverOrder o;
   // The gateway validated the schema, but the topic may be written by other producers:
   // check again what silver depends on.
@@ -126,6 +132,21 @@ MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
   o.ingestion_lag_seconds = static_cast<double>(ingested_at - o.order_ts) / 1e6;
   o.is_late_arrival = o.ingestion_lag_seconds > static_cast<double>(late_after_seconds);
   return o;
+}
+
+}  // namespace
+
+MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
+                            time::UnixMicros ingested_at, int64_t late_after_seconds) {
+  auto doc = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Quarantined{QuarantineReason::kMalformedJson, "payload is not a JSON object"};
+  }
+  try {
+    return map_parsed(doc, pii, ingested_at, late_after_seconds);
+  } catch (const UnstorableField& e) {
+    return schema_violation(e.field, "contains a NUL character");
+  }
 }
 
 }  // namespace analytics::transformer

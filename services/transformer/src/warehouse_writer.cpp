@@ -149,6 +149,33 @@ std::string bytea_hex(const std::string& bytes) {
   return out;
 }
 
+bool valid_utf8_text(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    if (len == 0 || c == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+/// Kafka keys and headers are bytes, written by any producer; a text column refuses NUL and
+/// invalid UTF-8, which would fail the whole batch forever. Such values are stored as
+/// "hex:<hex>" instead, so bronze still keeps them.
+std::optional<std::string> storable_text(const std::string& bytes) {
+  if (bytes.empty()) return std::nullopt;
+  if (valid_utf8_text(bytes)) return bytes;
+  return "hex:" + bytea_hex(bytes).substr(2);
+}
+
 /// libpqxx's COPY writer treats a null `const char*` as SQL NULL.
 const char* nullable(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
@@ -165,10 +192,10 @@ void write_bronze(pqxx::work& tx, const Batch& batch, const std::string& version
   pqxx::stream_to copy(tx, "bronze.events", std::begin(kBronzeColumns), std::end(kBronzeColumns));
   for (const auto& rec : batch.records) {
     const auto& m = *rec.message;
-    std::optional<std::string> key, ts, request_id;
-    if (!m.key.empty()) key = m.key;
+    std::optional<std::string> key = storable_text(m.key);
+    std::optional<std::string> request_id = storable_text(m.header("request_id"));
+    std::optional<std::string> ts;
     if (m.timestamp_ms > 0) ts = time::format_iso8601(m.timestamp_ms * 1000);
-    if (auto rid = m.header("request_id"); !rid.empty()) request_id = rid;
     copy << std::make_tuple(m.topic, m.partition, m.offset, rec.event_type, nullable(key),
                             nullable(ts), nullable(request_id), bytea_hex(m.payload),
                             batch.batch_id, version);
