@@ -123,9 +123,12 @@ wait_http() {
   die "$name not ready after ${timeout}s ($url); see $RUN_DIR/logs/"
 }
 
+# Sets BROKER_STARTED_NOW=1 when it started a new (hence empty) broker.
 broker_start() {
   local file="$RUN_DIR/kafka.bootstrap"
+  BROKER_STARTED_NOW=0
   if [ ! -f "$RUN_DIR/kafka-dev-broker.pid" ] || ! kill -0 "$(cat "$RUN_DIR/kafka-dev-broker.pid")" 2>/dev/null; then
+    BROKER_STARTED_NOW=1
     rm -f "$file"
     log "starting kafka-dev-broker (control API on 127.0.0.1:$BROKER_CONTROL_PORT)"
     HTTP_PORT="$BROKER_CONTROL_PORT" DEV_BROKER_BOOTSTRAP_FILE="$file" \
@@ -138,6 +141,21 @@ broker_start() {
 }
 
 broker_stop() { stop_process kafka-dev-broker; }
+
+# The dev broker keeps its data in memory only: a new broker is an empty Kafka whose offsets
+# restart at 0, while the warehouse still holds the previous broker's offsets (the transformer
+# would refuse those partitions as "ahead of the log"). Keep the old warehouse under another
+# name and start a fresh one, so nothing is lost and the new stream is read from its start.
+retire_warehouse_of_previous_broker() {
+  [ "${BROKER_STARTED_NOW:-0}" = 1 ] || return 0
+  local has_offsets
+  has_offsets="$(psql "$DATABASE_URL" -Atqc "SELECT EXISTS (SELECT 1 FROM ops.kafka_offsets)" 2>/dev/null || echo f)"
+  [ "$has_offsets" = t ] || return 0
+  local old="${PG_DB}_$(date +%Y%m%d_%H%M%S)"
+  log "new dev broker (empty): keeping the previous warehouse as database $old, starting $PG_DB afresh"
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "ALTER DATABASE $PG_DB RENAME TO $old" postgres
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $PG_DB" postgres
+}
 
 # A per-stack HMAC key for PII, generated once and kept out of the repository.
 pii_key() {

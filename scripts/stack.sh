@@ -15,6 +15,7 @@ case "${1:-}" in
     build
     pg_start
     broker_start
+    retire_warehouse_of_previous_broker
     migrate
     services_start
     log "stack is up: KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=$DATABASE_URL"

@@ -16,6 +16,14 @@ PG_FSYNC=off  # test data is disposable; durability is tested by the fault tests
 ensure_packages
 build
 
+# Start from nothing: leftovers of an earlier, interrupted run are stopped and removed (also
+# those of the demo_once system test, whose stack lives in .run/demo-test on port 5435).
+RUN_DIR="$ROOT/.run/demo-test" PG_PORT=5435 "$ROOT/scripts/stack.sh" down >/dev/null 2>&1 || true
+rm -rf "$ROOT/.run/demo-test"
+broker_stop
+pg_stop
+rm -rf "$RUN_DIR"
+
 cleanup() {
   broker_stop
   pg_stop

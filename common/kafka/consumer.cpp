@@ -21,17 +21,27 @@ class Rebalancer : public RdKafka::RebalanceCb {
  public:
   explicit Rebalancer(Consumer::Callbacks cbs) : cbs_(std::move(cbs)) {}
 
+  // Runs inside librdkafka's C frames: nothing may escape. If the owner's callback fails, the
+  // assignment is still made (or dropped), so the group never waits on this member.
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       auto plain = to_plain(partitions);
       for (auto& p : plain) p.offset = TopicPartition::kOffsetBeginning;
-      if (cbs_.on_assign) cbs_.on_assign(plain);
+      try {
+        if (cbs_.on_assign) cbs_.on_assign(plain);
+      } catch (const std::exception& e) {
+        spdlog::error("on_assign failed, starting from the beginning error={}", e.what());
+      }
       for (size_t i = 0; i < partitions.size(); ++i) partitions[i]->set_offset(plain[i].offset);
       consumer->assign(partitions);
       spdlog::info("partitions assigned count={}", partitions.size());
     } else {
-      if (cbs_.on_revoke) cbs_.on_revoke(to_plain(partitions));
+      try {
+        if (cbs_.on_revoke) cbs_.on_revoke(to_plain(partitions));
+      } catch (const std::exception& e) {
+        spdlog::error("on_revoke failed error={}", e.what());
+      }
       consumer->unassign();
       spdlog::info("partitions revoked count={}", partitions.size());
     }
@@ -52,7 +62,8 @@ std::string Message::header(const std::string& name) const {
 
 Consumer::Consumer(const Properties& props, const std::vector<std::string>& topics,
                    Callbacks callbacks)
-    : rebalance_cb_(std::make_unique<Rebalancer>(std::move(callbacks))) {
+    : on_error_(callbacks.on_error),
+      rebalance_cb_(std::make_unique<Rebalancer>(std::move(callbacks))) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   Properties effective = props;
   // Positions live with the data (PostgreSQL), never in Kafka's committed offsets.
@@ -106,7 +117,15 @@ std::vector<Message> Consumer::poll_batch(size_t max_messages, int max_wait_ms) 
         return out;
       default:
         if (msg->err() == RdKafka::ERR__FATAL) {
-          throw KafkaError("fatal consumer error: " + msg->errstr(), false);
+          throw FatalKafkaError("fatal consumer error: " + msg->errstr());
+        }
+        if (msg->err() == RdKafka::ERR__AUTO_OFFSET_RESET) {
+          // auto.offset.reset=error: the position is outside the log; never skip silently.
+          std::string what = "offset out of range on " + msg->topic_name() + "/" +
+                             std::to_string(msg->partition()) + ": " + msg->errstr();
+          spdlog::error("consumer error: {}", what);
+          if (on_error_) on_error_(what);
+          return out;
         }
         // Transient (broker down, rebalance in progress): librdkafka recovers by itself.
         spdlog::warn("consumer error: {}", msg->errstr());
@@ -116,15 +135,25 @@ std::vector<Message> Consumer::poll_batch(size_t max_messages, int max_wait_ms) 
   return out;
 }
 
-void Consumer::seek(const std::string& topic, int32_t partition, int64_t offset) {
-  std::unique_ptr<RdKafka::TopicPartition> tp(
-      RdKafka::TopicPartition::create(topic, partition, offset));
-  RdKafka::ErrorCode err = consumer_->seek(*tp, 5000);
-  if (err != RdKafka::ERR_NO_ERROR) {
-    throw KafkaError(
-        "seek " + topic + "/" + std::to_string(partition) + " failed: " + RdKafka::err2str(err),
-        detail::is_retryable(err));
+void Consumer::assign(const std::vector<TopicPartition>& partitions) {
+  std::vector<RdKafka::TopicPartition*> list;
+  for (const auto& p : partitions) {
+    list.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, p.offset));
   }
+  RdKafka::ErrorCode err = consumer_->assign(list);
+  RdKafka::TopicPartition::destroy(list);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    throw KafkaError("assign failed: " + RdKafka::err2str(err), detail::is_retryable(err));
+  }
+}
+
+std::optional<std::pair<int64_t, int64_t>> Consumer::watermarks(const std::string& topic,
+                                                                int32_t partition, int timeout_ms) {
+  int64_t low = 0, high = 0;
+  RdKafka::ErrorCode err =
+      consumer_->query_watermark_offsets(topic, partition, &low, &high, timeout_ms);
+  if (err != RdKafka::ERR_NO_ERROR) return std::nullopt;
+  return std::make_pair(low, high);
 }
 
 void Consumer::close() {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ class Consumer {
     std::function<void(std::vector<TopicPartition>&)> on_assign;
     /// Partitions are about to be taken away: finish or drop work for them now.
     std::function<void(const std::vector<TopicPartition>&)> on_revoke;
+    /// A consumer error that is not fatal but needs an operator's eye (e.g. an offset out of
+    /// range: the partition stops fetching until it is reassigned).
+    std::function<void(const std::string&)> on_error;
   };
 
   Consumer(const Properties& props, const std::vector<std::string>& topics, Callbacks callbacks);
@@ -56,16 +60,22 @@ class Consumer {
   Consumer& operator=(const Consumer&) = delete;
 
   /// Returns up to `max_messages`, waiting at most `max_wait_ms` in total. Partition EOF and
-  /// timeouts are not errors; fatal consumer errors throw KafkaError.
+  /// timeouts are not errors; a fatal consumer error throws FatalKafkaError.
   std::vector<Message> poll_batch(size_t max_messages, int max_wait_ms);
 
-  /// Rewinds a partition (used to re-read a batch that failed to commit).
-  void seek(const std::string& topic, int32_t partition, int64_t offset);
+  /// Replaces the whole assignment and every fetch position at once (messages already fetched
+  /// for the old positions are discarded). Unlike seek, valid in any partition state.
+  void assign(const std::vector<TopicPartition>& partitions);
+
+  /// [low, high) offsets of a partition, from the broker; nullopt when it does not answer.
+  std::optional<std::pair<int64_t, int64_t>> watermarks(const std::string& topic, int32_t partition,
+                                                        int timeout_ms);
 
   /// Leaves the group cleanly (revokes partitions through on_revoke).
   void close();
 
  private:
+  std::function<void(const std::string&)> on_error_;
   std::unique_ptr<RdKafka::RebalanceCb> rebalance_cb_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   bool closed_ = false;

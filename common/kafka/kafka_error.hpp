@@ -18,6 +18,12 @@ class KafkaError : public std::runtime_error {
   bool retryable_;
 };
 
+/// The client instance is unusable (librdkafka's fatal error state); only a new process helps.
+class FatalKafkaError : public KafkaError {
+ public:
+  explicit FatalKafkaError(const std::string& message) : KafkaError(message, false) {}
+};
+
 /// librdkafka configuration properties (e.g. {"bootstrap.servers", "127.0.0.1:9092"}).
 using Properties = std::map<std::string, std::string>;
 

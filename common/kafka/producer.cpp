@@ -12,6 +12,8 @@ namespace {
 
 class DeliveryReports : public RdKafka::DeliveryReportCb {
  public:
+  explicit DeliveryReports(std::atomic<bool>& brokers_down) : brokers_down_(brokers_down) {}
+
   void dr_cb(RdKafka::Message& msg) override {
     std::unique_ptr<DeliveryCallback> cb(static_cast<DeliveryCallback*>(msg.msg_opaque()));
     if (!cb) return;
@@ -21,15 +23,36 @@ class DeliveryReports : public RdKafka::DeliveryReportCb {
       result.error = msg.errstr();
       result.retryable = detail::is_retryable(msg.err());
     }
+    if (result.ok) brokers_down_ = false;
     result.partition = msg.partition();
     result.offset = msg.offset();
     (*cb)(result);
   }
+
+ private:
+  std::atomic<bool>& brokers_down_;
+};
+
+/// Watches client-level errors; all brokers down is the one callers need to know about.
+class ClientEvents : public RdKafka::EventCb {
+ public:
+  explicit ClientEvents(std::atomic<bool>& brokers_down) : brokers_down_(brokers_down) {}
+
+  void event_cb(RdKafka::Event& event) override {
+    if (event.type() != RdKafka::Event::EVENT_ERROR) return;
+    if (event.err() == RdKafka::ERR__ALL_BROKERS_DOWN) brokers_down_ = true;
+    spdlog::warn("kafka client error: {}", event.str());
+  }
+
+ private:
+  std::atomic<bool>& brokers_down_;
 };
 
 }  // namespace
 
-Producer::Producer(const Properties& props) : dr_cb_(std::make_unique<DeliveryReports>()) {
+Producer::Producer(const Properties& props)
+    : dr_cb_(std::make_unique<DeliveryReports>(brokers_down_)),
+      event_cb_(std::make_unique<ClientEvents>(brokers_down_)) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   Properties effective = {{"linger.ms", "5"}, {"compression.type", "lz4"}};
   for (const auto& [k, v] : props) effective[k] = v;
@@ -38,8 +61,9 @@ Producer::Producer(const Properties& props) : dr_cb_(std::make_unique<DeliveryRe
   effective["acks"] = "all";
   detail::apply(*conf, effective);
   std::string err;
-  if (conf->set("dr_cb", dr_cb_.get(), err) != RdKafka::Conf::CONF_OK) {
-    throw KafkaError("cannot set delivery callback: " + err, false);
+  if (conf->set("dr_cb", dr_cb_.get(), err) != RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", event_cb_.get(), err) != RdKafka::Conf::CONF_OK) {
+    throw KafkaError("cannot set producer callbacks: " + err, false);
   }
   producer_.reset(RdKafka::Producer::create(conf.get(), err));
   if (!producer_) throw KafkaError("cannot create producer: " + err, false);
@@ -84,6 +108,7 @@ std::string Producer::check_connectivity(int timeout_ms) {
   RdKafka::ErrorCode err = producer_->metadata(true, nullptr, &md, timeout_ms);
   std::unique_ptr<RdKafka::Metadata> owned(md);
   if (err != RdKafka::ERR_NO_ERROR) return RdKafka::err2str(err);
+  brokers_down_ = false;
   return "";
 }
 

@@ -15,6 +15,7 @@
 namespace RdKafka {
 class Producer;
 class DeliveryReportCb;
+class EventCb;
 }  // namespace RdKafka
 
 namespace analytics::kafka {
@@ -59,8 +60,15 @@ class Producer {
   /// Returns an empty string when a broker answered, else the error.
   std::string check_connectivity(int timeout_ms);
 
+  /// True once librdkafka reported that every broker is down, until a delivery succeeds or
+  /// check_connectivity() reaches a broker. Lets callers fail fast instead of waiting for
+  /// message timeouts.
+  bool brokers_down() const { return brokers_down_.load(); }
+
  private:
+  std::atomic<bool> brokers_down_{false};
   std::unique_ptr<RdKafka::DeliveryReportCb> dr_cb_;
+  std::unique_ptr<RdKafka::EventCb> event_cb_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::atomic<bool> stop_{false};
   std::thread poller_;

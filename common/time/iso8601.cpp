@@ -28,6 +28,9 @@ void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
   y = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (m <= 2));
 }
 
+constexpr int64_t kMinSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+constexpr int64_t kMaxSeconds = 253402300799;   // 9999-12-31T23:59:59Z
+
 bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 unsigned days_in_month(int y, unsigned m) {
@@ -105,6 +108,9 @@ std::optional<UnixMicros> parse_iso8601(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  // Years 1-9999 in UTC: what PostgreSQL and every ISO-8601 reader take without BC/expanded
+  // years ("0000-01-01", or "0001-01-01T00:00:00+01:00", is year 0 in UTC).
+  if (seconds < kMinSeconds || seconds > kMaxSeconds) return std::nullopt;
   return seconds * 1000000 + micros;
 }
 

@@ -12,7 +12,8 @@ using UnixMicros = int64_t;
 
 /// Parses a strict ISO-8601 date-time: `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM|±HHMM]`.
 /// No zone means UTC. Rejects anything else, including impossible dates ("2026/13/45",
-/// "2026-02-30T00:00:00"), words ("yesterday") and the empty string.
+/// "2026-02-30T00:00:00"), words ("yesterday"), the empty string, and instants outside years
+/// 1-9999 in UTC.
 std::optional<UnixMicros> parse_iso8601(std::string_view text);
 
 /// `2026-04-18T14:32:01.123456Z`.

@@ -28,6 +28,10 @@ int main() {
       "MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024LL * 1024 * 1024, "request body limit"));
   limits.max_events_per_request = static_cast<size_t>(
       env.get_int("MAX_EVENTS_PER_REQUEST", 5000, 1, 1000000, "events per request limit"));
+  limits.max_inflight_requests = static_cast<size_t>(env.get_int(
+      "MAX_INFLIGHT_REQUESTS", 6, 1, 1000, "ingest requests served at once (then 503)"));
+  auto max_event_bytes = env.get_int("MAX_EVENT_BYTES", 900 * 1000, 1024, 100 * 1000 * 1000,
+                                     "largest single event (below Kafka's message.max.bytes)");
   auto delivery_timeout = env.get_int("DELIVERY_TIMEOUT_MS", 30000, 100, 600000,
                                       "wait for Kafka acks before answering 503");
   if (!env.check(std::cerr)) return 2;
@@ -39,10 +43,11 @@ int main() {
     // Give librdkafka slightly less time than the HTTP wait, so a failure arrives as a
     // delivery error rather than a timeout.
     kafka::Producer producer({{"bootstrap.servers", brokers},
-                              {"message.timeout.ms", std::to_string(delivery_timeout - 50)}});
+                              {"message.timeout.ms", std::to_string(delivery_timeout - 50)},
+                              {"message.max.bytes", std::to_string(max_event_bytes + 64 * 1024)}});
     metrics::Registry registry;
     gateway::EventIngestor ingestor(schemas, topics, producer, static_cast<int>(delivery_timeout),
-                                    registry);
+                                    static_cast<size_t>(max_event_bytes), registry);
     http::Server server("ingest-gateway", registry);
     server.add_readiness_check("kafka", [&producer] { return producer.check_connectivity(2000); });
     gateway::register_gateway_routes(server, ingestor, schemas, topics, limits);

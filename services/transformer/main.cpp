@@ -62,7 +62,15 @@ int main(int argc, char** argv) {
     logger->info("transformer started port={} group={} version={}", bound, cfg.consumer_group,
                  config::pipeline_version());
 
-    int sig = process::wait_for_shutdown_signal();
+    int sig = 0;
+    while (sig == 0 && !app.fatal()) sig = process::wait_for_shutdown_signal(1000);
+    if (app.fatal()) {
+      // Exit non-zero so the supervisor starts a fresh process; nothing uncommitted is lost.
+      logger->critical("transformer cannot continue: {}", app.readiness());
+      app.stop();
+      server.stop();
+      return 1;
+    }
     logger->info("stopping signal={}", sig);
     app.stop();
     server.stop();

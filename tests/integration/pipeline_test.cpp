@@ -52,7 +52,7 @@ class PipelineTest : public ::testing::Test {
     producer_ = std::make_unique<kafka::Producer>(
         kafka::Properties{{"bootstrap.servers", env_.kafka_brokers}});
     ingestor_ = std::make_unique<gateway::EventIngestor>(*schemas_, *catalog_, *producer_, 30000,
-                                                         registry_);
+                                                         900000, registry_);
     gateway_ = std::make_unique<http::Server>("ingest-gateway", registry_);
     gateway::register_gateway_routes(*gateway_, *ingestor_, *schemas_, *catalog_, {});
     gateway_port_ = gateway_->start("127.0.0.1", 0);
@@ -254,6 +254,95 @@ TEST_F(PipelineTest, HostileRecordsAreQuarantinedAndThePipelineKeepsFlowing) {
   EXPECT_EQ(count("bronze.events WHERE payload = '\\xfffe206e6f74206a736f6e'::bytea"), "1");
   EXPECT_EQ(count("bronze.events WHERE kafka_key = 'hex:ff0001'"), "1");
   EXPECT_EQ(count("bronze.events WHERE request_id = 'hex:feff'"), "1");
+}
+
+// A value that passes every silver check but that the warehouse still refuses (here a CHECK
+// constraint added for the test) is isolated by splitting the batch and quarantined; the rest
+// of the batch lands.
+TEST_F(PipelineTest, RecordTheWarehouseRefusesIsQuarantinedAndTheRestLands) {
+  testing::query_scalar(database_url_,
+                        "ALTER TABLE silver.orders ADD CONSTRAINT no_poison "
+                        "CHECK (product <> 'Poison Lamp') NOT VALID; SELECT 1");
+  httplib::Client eventgen("127.0.0.1", eventgen_port_);
+  auto generated = eventgen.Get(
+      "/v1/transactions?count=40&seed=5&malformed_timestamp_rate=0&missing_field_rate=0&"
+      "duplicate_rate=0");
+  ASSERT_TRUE(generated);
+  auto batch = nlohmann::json::parse(generated->body);
+  batch[17]["product"] = "Poison Lamp";
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  auto posted = gateway.Post("/v1/events/commerce.transaction", batch.dump(), "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body.substr(0, 300);
+
+  ASSERT_EQ(wait_count("bronze.events", 40), "40");
+  ASSERT_EQ(wait_count("silver.orders", 39), "39");
+  EXPECT_EQ(count("silver.quarantine WHERE _quarantine_reason = 'warehouse_rejected' AND "
+                  "detail LIKE '%no_poison%'"),
+            "1");
+  EXPECT_EQ(testing::query_scalar(database_url_, "SELECT sum(next_offset) FROM ops.kafka_offsets"),
+            "40");
+}
+
+// If the stored position is past the end of the log (topic recreated, broker data lost), the
+// transformer must neither skip the new records nor relabel them: it refuses that partition,
+// says so in /readyz, and keeps consuming the others.
+TEST_F(PipelineTest, PartitionWhoseLogIsBehindTheWarehouseIsRefusedLoudly) {
+  transformer_->stop();
+  std::string topic = prefix_ + "events.commerce.transaction";
+  testing::query_scalar(database_url_,
+                        "INSERT INTO ops.kafka_offsets (consumer_group, topic, partition, "
+                        "next_offset) VALUES ('" +
+                            name_ + "', '" + topic + "', 0, 1000000) RETURNING 1");
+  start_transformer();
+
+  httplib::Client eventgen("127.0.0.1", eventgen_port_);
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  auto generated = eventgen.Get("/v1/transactions?count=300&seed=9&duplicate_rate=0");
+  ASSERT_TRUE(generated);
+  auto posted =
+      gateway.Post("/v1/events/commerce.transaction", generated->body, "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200);
+  size_t on_partition_0 = 0;
+  auto answer = nlohmann::json::parse(posted->body);
+  for (const auto& r : answer["results"]) {
+    on_partition_0 += r["partition"].get<int>() == 0 ? 1 : 0;
+  }
+  ASSERT_GT(on_partition_0, 0u) << "no record landed on partition 0; pick another seed";
+
+  ASSERT_EQ(wait_count("bronze.events", 300 - on_partition_0),
+            std::to_string(300 - on_partition_0));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(count("bronze.events WHERE partition = 0"), "0");
+  EXPECT_EQ(testing::query_scalar(database_url_,
+                                  "SELECT next_offset FROM ops.kafka_offsets WHERE partition = 0 "
+                                  "AND topic = '" +
+                                      topic + "'"),
+            "1000000");
+  EXPECT_NE(transformer_->readiness().find("ahead of the Kafka log"), std::string::npos)
+      << transformer_->readiness();
+}
+
+// One event bigger than Kafka would take is rejected on its own (too_large) with a truncated
+// copy in the DLQ; it does not turn the request into a 503 that can never succeed.
+TEST_F(PipelineTest, OversizedEventIsRejectedAsTooLargeNotRetriedForever) {
+  auto event = nlohmann::json::parse(
+      R"({"order_id":"0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b13","customer_id":4242,
+          "product":"Desk Lamp","category":"Home","quantity":1,"price":9.99,
+          "region":"APAC","timestamp":"2026-11-01T10:00:00Z","status":"completed"})");
+  event["notes"] = std::string(1200 * 1000, 'x');
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  auto posted = gateway.Post("/v1/events/commerce.transaction", event.dump(), "application/json");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 422) << posted->body.substr(0, 300);
+  auto answer = nlohmann::json::parse(posted->body);
+  EXPECT_EQ(answer["results"][0]["reason"], "too_large");
+
+  ASSERT_EQ(wait_count("bronze.events WHERE event_type = 'dlq'", 1), "1");
+  EXPECT_EQ(count("bronze.events WHERE event_type = 'dlq' AND length(payload) < 100000 AND "
+                  "convert_from(payload, 'UTF8') LIKE '%\"raw_truncated\":true%'"),
+            "1");
 }
 
 TEST_F(PipelineTest, LoadModeSummaryReconcilesWithTheWarehouse) {

@@ -85,6 +85,16 @@ TEST(Iso8601Test, RejectsMalformedShapes) {
   }
 }
 
+// PostgreSQL (and most readers) take years 1-9999 only; anything else would be refused by the
+// warehouse after the gateway accepted it.
+TEST(Iso8601Test, AcceptsOnlyYearsOneToNineThousandNineHundredNinetyNineInUtc) {
+  EXPECT_FALSE(parse_iso8601("0000-01-01T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("0001-01-01T00:00:00+01:00"));  // year 0 in UTC
+  EXPECT_FALSE(parse_iso8601("9999-12-31T23:59:59-01:00"));  // year 10000 in UTC
+  EXPECT_TRUE(parse_iso8601("0001-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("9999-12-31T23:59:59Z"));
+}
+
 TEST(Iso8601Test, FormatsUtcWithMicroseconds) {
   EXPECT_EQ(format_iso8601(0), "1970-01-01T00:00:00.000000Z");
   EXPECT_EQ(format_iso8601(kExample + 123456), "2026-04-18T14:32:01.123456Z");

@@ -230,6 +230,30 @@ TEST_F(MapTransactionTest, NulCharacterInAStoredFieldIsASchemaViolation) {
   }
 }
 
+TEST_F(MapTransactionTest, OrderIdMustBeAUuidTheWarehouseAccepts) {
+  auto doc = clean();
+  doc["order_id"] = "zzzzzzzz-5d4a-4e6f-9a7b-1c2d3e4f5a6b";  // 36 characters, not hex
+  auto q = expect_quarantined(map(doc));
+  EXPECT_EQ(q.reason, QuarantineReason::kSchemaViolation);
+  EXPECT_THAT(q.detail, HasSubstr("order_id"));
+}
+
+TEST_F(MapTransactionTest, PriceAboveTheSchemaBoundIsASchemaViolation) {
+  auto doc = clean();
+  doc["price"] = 1e13;  // would overflow numeric(12,2)
+  auto q = expect_quarantined(map(doc));
+  EXPECT_EQ(q.reason, QuarantineReason::kSchemaViolation);
+  EXPECT_THAT(q.detail, HasSubstr("price"));
+  doc["price"] = 1000000;
+  expect_order(map(doc));
+}
+
+TEST_F(MapTransactionTest, TimestampOutsideYearsOneToNineThousandIsMalformed) {
+  auto doc = clean();
+  doc["timestamp"] = "0000-01-01T00:00:00Z";
+  EXPECT_EQ(expect_quarantined(map(doc)).reason, QuarantineReason::kMalformedTimestamp);
+}
+
 TEST_F(MapTransactionTest, BadCustomerIdIsASchemaViolation) {
   for (nlohmann::json bad :
        {nlohmann::json(0), nlohmann::json("4711"), nlohmann::json(int64_t{2147483648})}) {
@@ -259,6 +283,7 @@ TEST(QuarantineReasonTest, StringFormsMatchTheWarehouse) {
   EXPECT_EQ(to_string(QuarantineReason::kSchemaViolation), "schema_violation");
   EXPECT_EQ(to_string(QuarantineReason::kMalformedTimestamp), "malformed_timestamp");
   EXPECT_EQ(to_string(QuarantineReason::kMissingPrice), "missing_price");
+  EXPECT_EQ(to_string(QuarantineReason::kWarehouseRejected), "warehouse_rejected");
 }
 
 TEST(FormatCentsTest, FormatsTwoDecimals) {

@@ -9,6 +9,8 @@
 namespace analytics::gateway {
 namespace {
 
+constexpr size_t kMaxDeadLetterRaw = 64 * 1024;
+
 /// The record key: the key field's value as text ("4821" for a number), empty when absent.
 std::string key_of(const nlohmann::json& doc, const std::string& field) {
   auto it = doc.find(field);
@@ -48,11 +50,13 @@ std::string base64(const std::string& in) {
 
 EventIngestor::EventIngestor(const contracts::SchemaRegistry& schemas,
                              const contracts::TopicCatalog& topics, kafka::Producer& producer,
-                             int delivery_timeout_ms, metrics::Registry& registry)
+                             int delivery_timeout_ms, size_t max_event_bytes,
+                             metrics::Registry& registry)
     : schemas_(schemas),
       topics_(topics),
       producer_(producer),
       delivery_timeout_ms_(delivery_timeout_ms),
+      max_event_bytes_(max_event_bytes),
       registry_(registry) {}
 
 std::string EventIngestor::dead_letter(const std::string& event_type, int version,
@@ -66,12 +70,24 @@ std::string EventIngestor::dead_letter(const std::string& event_type, int versio
                         {"request_id", request_id},  {"record_index", record.index},
                         {"reason", outcome.reason},  {"errors", errors},
                         {"received_at", received_at}};
-  if (valid_utf8(record.raw)) {
-    dlq["raw"] = record.raw;
+  // A dead letter must itself fit in a Kafka message: keep the first kMaxDeadLetterRaw bytes.
+  std::string raw = record.raw.substr(0, kMaxDeadLetterRaw);
+  if (raw.size() < record.raw.size()) {
+    dlq["raw_truncated"] = true;
+    dlq["raw_bytes"] = record.raw.size();
+  }
+  if (valid_utf8(raw)) {
+    dlq["raw"] = raw;
   } else {
-    dlq["raw_base64"] = base64(record.raw);
+    dlq["raw_base64"] = base64(raw);
   }
   return dlq.dump();
+}
+
+std::string EventIngestor::unavailable() {
+  if (!producer_.brokers_down()) return "";
+  std::string problem = producer_.check_connectivity(1000);
+  return problem.empty() ? "" : "all Kafka brokers are down: " + problem;
 }
 
 IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
@@ -90,10 +106,17 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
   IngestOutcome out;
   out.records.resize(records.size());
   auto group = kafka::DeliveryGroup::create(records.size());
+  bool enqueue_failed = false;
   for (size_t i = 0; i < records.size(); ++i) {
     RawRecord& rec = records[i];
     RecordOutcome& outcome = out.records[i];
     outcome.index = rec.index;
+    if (enqueue_failed) {
+      // Do not add to a request that already cannot be acknowledged in full.
+      group->fail(i, "not sent: an earlier record of this request could not be enqueued", true);
+      continue;
+    }
+    std::string payload;
     if (!rec.doc) {
       outcome.reason = "malformed_json";
       outcome.errors.push_back({"", rec.parse_error});
@@ -102,13 +125,23 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
       outcome.errors.push_back({"", "an event must be a JSON object"});
     } else {
       outcome.errors = schemas_.validate(event_type, version, *rec.doc);
-      if (!outcome.errors.empty()) outcome.reason = "schema_violation";
+      if (!outcome.errors.empty()) {
+        outcome.reason = "schema_violation";
+      } else {
+        (*rec.doc)["received_at"] = received_at;
+        payload = rec.doc->dump();
+        if (payload.size() > max_event_bytes_) {
+          outcome.reason = "too_large";
+          outcome.errors.push_back({"", "event is " + std::to_string(payload.size()) +
+                                            " bytes; the limit is " +
+                                            std::to_string(max_event_bytes_)});
+        }
+      }
     }
     outcome.accepted = outcome.reason.empty();
     try {
       if (outcome.accepted) {
-        (*rec.doc)["received_at"] = received_at;
-        producer_.produce(topic->name, key_of(*rec.doc, topic->key_field), rec.doc->dump(), headers,
+        producer_.produce(topic->name, key_of(*rec.doc, topic->key_field), payload, headers,
                           group->slot(i));
       } else {
         producer_.produce(dlq_topic.name, request_id,
@@ -117,6 +150,7 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
       }
     } catch (const kafka::KafkaError& e) {
       group->fail(i, e.what(), e.retryable());
+      enqueue_failed = true;
     }
   }
 
@@ -128,9 +162,10 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
   auto results = group->results();
   for (size_t i = 0; i < out.records.size(); ++i) {
     auto& outcome = out.records[i];
-    if (!out.kafka_failed && !results[i].ok) {
+    if (!results[i].ok) {
+      if (!out.kafka_failed) out.kafka_error = results[i].error;
       out.kafka_failed = true;
-      out.kafka_error = results[i].error;
+      out.kafka_retryable = out.kafka_retryable && results[i].retryable;
     }
     outcome.partition = results[i].partition;
     outcome.offset = results[i].offset;

@@ -15,7 +15,7 @@ namespace analytics::gateway {
 struct RecordOutcome {
   size_t index = 0;
   bool accepted = false;
-  std::string reason;  // for rejected: schema_violation | malformed_json | not_an_object
+  std::string reason;  // rejected: schema_violation | malformed_json | not_an_object | too_large
   std::vector<contracts::FieldError> errors;
   int32_t partition = -1;  // where the accepted record (or its dead letter) landed
   int64_t offset = -1;
@@ -29,17 +29,27 @@ struct IngestOutcome {
   /// be answered 503 and retried by the client. Records already written are deduplicated
   /// downstream by their ids.
   bool kafka_failed = false;
+  bool kafka_retryable = true;  // false when some failure cannot clear by retrying
   std::string kafka_error;
 };
 
 /// "No schema, no entry": validates each record against its JSON Schema, sends valid ones to
 /// the event type's topic (keyed by the catalogue's key field, `received_at` added) and
 /// invalid ones to the dead-letter topic with the reason, then waits for the broker's
-/// acknowledgement of every message. Thread-safe (one instance serves all HTTP threads).
+/// acknowledgement of every message. It stops enqueueing at the first record Kafka will not
+/// take, so a failed request adds as little as possible to the topics. Thread-safe (one instance
+/// serves all HTTP threads).
 class EventIngestor {
  public:
+  /// `max_event_bytes`: an accepted event larger than this once serialised is rejected as
+  /// too_large (it must stay below the producer's message.max.bytes).
   EventIngestor(const contracts::SchemaRegistry& schemas, const contracts::TopicCatalog& topics,
-                kafka::Producer& producer, int delivery_timeout_ms, metrics::Registry& registry);
+                kafka::Producer& producer, int delivery_timeout_ms, size_t max_event_bytes,
+                metrics::Registry& registry);
+
+  /// Why Kafka cannot take events right now (every broker down and still unreachable within
+  /// a second), or empty. Lets a request fail fast with 503 instead of waiting for timeouts.
+  std::string unavailable();
 
   /// Throws std::out_of_range when event_type/version has no schema or no topic.
   IngestOutcome ingest(const std::string& event_type, int version, std::vector<RawRecord>& records,
@@ -54,6 +64,7 @@ class EventIngestor {
   const contracts::TopicCatalog& topics_;
   kafka::Producer& producer_;
   int delivery_timeout_ms_;
+  size_t max_event_bytes_;
   metrics::Registry& registry_;
 };
 

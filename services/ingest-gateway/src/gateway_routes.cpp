@@ -1,5 +1,7 @@
 #include "gateway_routes.hpp"
 
+#include <atomic>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 namespace analytics::gateway {
@@ -29,6 +31,25 @@ int parse_version(const contracts::SchemaRegistry& schemas, const std::string& e
                        "event type '" + event_type + "' has no schema version '" + text + "'");
 }
 
+http::ApiError unavailable(const std::string& code, const std::string& message,
+                           const std::string& retry_after, std::vector<std::string> details = {}) {
+  http::ApiError error(503, code, message, std::move(details));
+  error.headers.emplace_back("Retry-After", retry_after);
+  return error;
+}
+
+/// Counts a request in for its lifetime.
+class InflightSlot {
+ public:
+  explicit InflightSlot(std::atomic<size_t>& counter) : counter_(counter), count_(++counter) {}
+  ~InflightSlot() { --counter_; }
+  size_t count() const { return count_; }
+
+ private:
+  std::atomic<size_t>& counter_;
+  size_t count_;
+};
+
 nlohmann::json outcome_json(const RecordOutcome& r) {
   nlohmann::json j = {{"index", r.index}, {"status", r.accepted ? "accepted" : "rejected"}};
   if (r.accepted) {
@@ -50,8 +71,14 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                              const contracts::TopicCatalog& topics, const GatewayLimits& limits) {
   server.raw().set_payload_max_length(limits.max_body_bytes);
 
-  server.post(std::string("/v1/events/") + kTypePattern, [&, limits](const httplib::Request& req,
-                                                                     httplib::Response& res) {
+  auto inflight = std::make_shared<std::atomic<size_t>>(0);
+  server.post(std::string("/v1/events/") + kTypePattern, [&, limits, inflight](
+                                                             const httplib::Request& req,
+                                                             httplib::Response& res) {
+    InflightSlot slot(*inflight);
+    if (slot.count() > limits.max_inflight_requests) {
+      throw unavailable("overloaded", "too many ingest requests in progress; retry shortly", "1");
+    }
     std::string event_type = req.matches[1];
     int version = parse_version(schemas, event_type, req.get_param_value("version"));
     if (!topics.for_event_type(event_type)) {
@@ -69,15 +96,22 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
     } catch (const BodyError& e) {
       throw http::ApiError(e.code == "too_many_events" ? 413 : 400, e.code, e.message);
     }
+    if (std::string why = ingestor.unavailable(); !why.empty()) {
+      throw unavailable("kafka_unavailable", "Kafka is unreachable; nothing was accepted", "5",
+                        {why});
+    }
     std::string request_id = http::request_id(res);
     IngestOutcome outcome = ingestor.ingest(event_type, version, records, request_id);
-    if (outcome.kafka_failed) {
-      http::ApiError error(503, "kafka_unavailable",
-                           "events were not acknowledged by Kafka; retry the whole request "
-                           "(records are deduplicated by id downstream)",
+    if (outcome.kafka_failed && !outcome.kafka_retryable) {
+      throw http::ApiError(500, "kafka_rejected",
+                           "Kafka refused events of this request; retrying will not help",
                            {outcome.kafka_error});
-      error.headers.emplace_back("Retry-After", "5");
-      throw error;
+    }
+    if (outcome.kafka_failed) {
+      throw unavailable("kafka_unavailable",
+                        "events were not acknowledged by Kafka; retry the whole request "
+                        "(records are deduplicated by id downstream)",
+                        "5", {outcome.kafka_error});
     }
     nlohmann::json results = nlohmann::json::array();
     for (const auto& r : outcome.records) results.push_back(outcome_json(r));

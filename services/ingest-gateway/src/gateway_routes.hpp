@@ -12,6 +12,9 @@ namespace analytics::gateway {
 struct GatewayLimits {
   size_t max_body_bytes = 10 * 1024 * 1024;
   size_t max_events_per_request = 5000;
+  /// Ingest requests served at once; more get 503 at once. Kept below cpp-httplib's worker
+  /// count (8) so that health checks are answered even when Kafka is slow.
+  size_t max_inflight_requests = 6;
 };
 
 /// Registers POST /v1/events/{type} and the schema registry endpoints (GET /v1/schemas...).

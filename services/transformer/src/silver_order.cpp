@@ -38,6 +38,18 @@ std::optional<std::string> string_field(const nlohmann::json& doc, const char* k
   return v;
 }
 
+constexpr double kMaxPrice = 1000000;
+
+/// 8-4-4-4-12 hexadecimal digits: what the uuid column accepts.
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
 Quarantined schema_violation(const std::string& field, const std::string& why) {
   return {QuarantineReason::kSchemaViolation, field + ": " + why};
 }
@@ -54,6 +66,8 @@ std::string_view to_string(QuarantineReason reason) {
       return "malformed_timestamp";
     case QuarantineReason::kMissingPrice:
       return "missing_price";
+    case QuarantineReason::kWarehouseRejected:
+      return "warehouse_rejected";
   }
   return "unknown";
 }
@@ -74,7 +88,7 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   // The gateway validated the schema, but the topic may be written by other producers:
   // check again what silver depends on.
   auto order_id = string_field(doc, "order_id");
-  if (!order_id || order_id->size() != 36) return schema_violation("order_id", "not a UUID");
+  if (!order_id || !is_uuid(*order_id)) return schema_violation("order_id", "not a UUID");
   o.order_id = lower(*order_id);
   auto cid = doc.find("customer_id");
   if (cid == doc.end() || !cid->is_number_integer() || cid->get<int64_t>() < 1 ||
@@ -105,8 +119,9 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   if (price == doc.end() || price->is_null()) {
     return Quarantined{QuarantineReason::kMissingPrice, "price is absent"};
   }
-  if (!price->is_number() || price->get<double>() < 0) {
-    return schema_violation("price", "not a non-negative number");
+  // The same bound as the schema: it also keeps revenue inside numeric(14,2).
+  if (!price->is_number() || !(price->get<double>() >= 0 && price->get<double>() <= kMaxPrice)) {
+    return schema_violation("price", "not a number in 0..1000000");
   }
   o.price_cents = std::llround(price->get<double>() * 100.0);
 

@@ -17,6 +17,7 @@ enum class QuarantineReason {
   kSchemaViolation,     // a required field is missing or has the wrong type
   kMalformedTimestamp,  // timestamp is not ISO-8601
   kMissingPrice,        // price absent: revenue cannot be computed
+  kWarehouseRejected,   // PostgreSQL refused the typed row (a value silver's checks missed)
 };
 
 std::string_view to_string(QuarantineReason reason);

@@ -10,6 +10,7 @@
 #include "common/contracts/topic_catalog.hpp"
 #include "common/kafka/consumer.hpp"
 #include "common/metrics/metrics.hpp"
+#include "partition_positions.hpp"
 #include "pii.hpp"
 #include "warehouse_writer.hpp"
 
@@ -29,8 +30,10 @@ struct TransformerConfig {
 
 /// The consume -> transform -> commit loop. Runs on its own thread; each batch of records is
 /// written with its offsets in one PostgreSQL transaction (see WarehouseWriter), positions are
-/// taken from PostgreSQL on every assignment, and a failed commit is retried with backoff, never
-/// skipped. start()/stop() from one controlling thread; readiness() from any thread.
+/// taken from PostgreSQL on every assignment and after every fence, and a failed commit is
+/// retried with backoff, never skipped. A value PostgreSQL refuses is isolated by splitting the
+/// batch and quarantined (`warehouse_rejected`), so one record cannot stall the pipeline.
+/// start()/stop() from one controlling thread; readiness() and fatal() from any thread.
 class TransformerApp {
  public:
   TransformerApp(TransformerConfig config, contracts::TopicCatalog catalog,
@@ -40,15 +43,23 @@ class TransformerApp {
   void start();
   /// Finishes the batch in hand (commit or give up), leaves the group, joins the thread.
   void stop();
-  /// Empty when the last database operation succeeded, else what failed.
+  /// Empty when the last database operation succeeded and no partition is refused, else why.
   std::string readiness() const;
+  /// True after an error the process cannot recover from (a fatal consumer error): the loop
+  /// has ended and the process should exit so that it is restarted.
+  bool fatal() const { return fatal_; }
 
  private:
+  enum class CommitOutcome { kCommitted, kFenced, kStopped };
+
   void run();
   void on_assign(std::vector<kafka::TopicPartition>& partitions);
   void on_revoke(const std::vector<kafka::TopicPartition>& partitions);
-  Batch build_batch(const std::vector<kafka::Message>& messages);
-  void commit_with_retry(Batch& batch);
+  std::map<PartitionId, int64_t> load_offsets_with_retry();
+  std::vector<BatchRecord> map_records(const std::vector<const kafka::Message*>& selected,
+                                       time::UnixMicros ingested_at);
+  CommitOutcome commit_range(std::vector<BatchRecord>& records, size_t begin, size_t end);
+  CommitOutcome commit_with_retry(Batch& batch);
   void resync_positions();
   void set_problem(const std::string& problem);
 
@@ -58,12 +69,15 @@ class TransformerApp {
   PiiProtector pii_;
   WarehouseWriter writer_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  std::map<PartitionId, int64_t> positions_;  // owned partitions: stored next offset or -1
+  PartitionPositions positions_;
+  bool needs_resync_ = false;  // positions may be stale: reassign from PostgreSQL first
   std::map<std::string, std::string> event_type_by_topic_;
 
   std::atomic<bool> stop_{false};
+  std::atomic<bool> fatal_{false};
   mutable std::mutex problem_mu_;
-  std::string problem_ = "starting";
+  std::string problem_;
+  std::string refused_;  // partitions not consumed because the warehouse is ahead of the log
   std::thread thread_;
 };
 

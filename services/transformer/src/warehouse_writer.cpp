@@ -47,8 +47,9 @@ constexpr const char* kOrderColumns[] = {"order_id",
                                          "source_offset",
                                          "batch_id"};
 
-// Within a batch the latest record of an order wins (received later, then higher offset);
-// across batches the newer batch wins, so a later correction replaces the earlier row.
+// The latest record of an order wins: the one the gateway received last, then the one read
+// last. Within a batch DISTINCT ON picks it; across batches the WHERE keeps a lagging partition
+// or instance from overwriting a newer correction with an older record.
 constexpr const char* kUpsertOrders = R"sql(
 INSERT INTO silver.orders
 SELECT DISTINCT ON (order_id) * FROM stage_orders
@@ -63,7 +64,9 @@ ON CONFLICT (order_id) DO UPDATE SET
   ingestion_lag_seconds = EXCLUDED.ingestion_lag_seconds,
   is_late_arrival = EXCLUDED.is_late_arrival, dq_passed = EXCLUDED.dq_passed,
   source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
-  source_offset = EXCLUDED.source_offset, batch_id = EXCLUDED.batch_id)sql";
+  source_offset = EXCLUDED.source_offset, batch_id = EXCLUDED.batch_id
+WHERE (coalesce(EXCLUDED.received_at, '-infinity'), EXCLUDED.ingested_at)
+   >= (coalesce(silver.orders.received_at, '-infinity'), silver.orders.ingested_at))sql";
 
 // Gold is maintained incrementally from the silver rows this batch touched.
 constexpr const char* kUpsertDimDate = R"sql(
@@ -79,7 +82,7 @@ constexpr const char* kUpsertDimCustomer = R"sql(
 INSERT INTO gold.dim_customer (customer_id, customer_name_masked, email_hmac)
 SELECT DISTINCT ON (customer_id) customer_id, customer_name_masked, email_hmac
 FROM silver.orders WHERE batch_id = $1
-ORDER BY customer_id, ingested_at DESC
+ORDER BY customer_id, received_at DESC NULLS LAST, source_offset DESC
 ON CONFLICT (customer_id) DO UPDATE SET
   customer_name_masked = EXCLUDED.customer_name_masked, email_hmac = EXCLUDED.email_hmac,
   updated_at = now()
@@ -138,6 +141,8 @@ VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING)sql";
 constexpr const char* kLoadOffsets = R"sql(
 SELECT topic, partition, next_offset FROM ops.kafka_offsets WHERE consumer_group = $1)sql";
 
+constexpr int64_t kMaxTimestampMs = 253402300800000;  // 10000-01-01T00:00:00Z
+
 std::string bytea_hex(const std::string& bytes) {
   static const char* kHex = "0123456789abcdef";
   std::string out = "\\x";
@@ -195,7 +200,10 @@ void write_bronze(pqxx::work& tx, const Batch& batch, const std::string& version
     std::optional<std::string> key = storable_text(m.key);
     std::optional<std::string> request_id = storable_text(m.header("request_id"));
     std::optional<std::string> ts;
-    if (m.timestamp_ms > 0) ts = time::format_iso8601(m.timestamp_ms * 1000);
+    // Producers set this timestamp; keep only what PostgreSQL can store (years 1970-9999).
+    if (m.timestamp_ms > 0 && m.timestamp_ms < kMaxTimestampMs) {
+      ts = time::format_iso8601(m.timestamp_ms * 1000);
+    }
     copy << std::make_tuple(m.topic, m.partition, m.offset, rec.event_type, nullable(key),
                             nullable(ts), nullable(request_id), bytea_hex(m.payload),
                             batch.batch_id, version);
@@ -296,11 +304,8 @@ BatchStats WarehouseWriter::commit(const Batch& batch) {
   return pg::guarded([&] {
     BatchStats stats;
     pqxx::work tx(connection());
-    write_bronze(tx, batch, pipeline_version_);
-    stats.bronze_rows = batch.records.size();
-    for (const auto& rec : batch.records) stats.dlq_rows += rec.event_type == "dlq" ? 1 : 0;
-    write_silver(tx, batch, stats);
-
+    // Offsets first: the compare-and-set takes the offset rows' locks, so a zombie or a retry
+    // after an unknown commit outcome is fenced here, before it writes any row.
     for (const auto& [partition, advance] : batch.advances) {
       const auto& [topic, part] = partition;
       pqxx::result r =
@@ -314,6 +319,10 @@ BatchStats WarehouseWriter::commit(const Batch& batch) {
                                " was moved by another consumer");
       }
     }
+    write_bronze(tx, batch, pipeline_version_);
+    stats.bronze_rows = batch.records.size();
+    for (const auto& rec : batch.records) stats.dlq_rows += rec.event_type == "dlq" ? 1 : 0;
+    write_silver(tx, batch, stats);
     double duration_ms = static_cast<double>(time::now_micros() - batch.started_at) / 1000.0;
     tx.exec_prepared("insert_batch", batch.batch_id, consumer_group_,
                      time::format_iso8601(batch.started_at), duration_ms, stats.bronze_rows,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/kafka/consumer.hpp"
+#include "partition_positions.hpp"
 #include "silver_order.hpp"
 
 namespace pqxx {
@@ -16,22 +17,12 @@ class connection_base;
 
 namespace analytics::transformer {
 
-/// (topic, partition)
-using PartitionId = std::pair<std::string, int32_t>;
-
 /// Raised when the stored offset of a partition is not what this instance expected: another
 /// consumer-group member wrote it (we lost the partition and did not know yet). The batch was
 /// rolled back; reload positions and carry on.
 class OffsetFenceError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-/// How far a batch moves one partition. `expected_next` is the stored next_offset this instance
-/// believes is current (-1: nothing stored yet); it is compare-and-set to `new_next`.
-struct PartitionAdvance {
-  int64_t expected_next = -1;
-  int64_t new_next = 0;
 };
 
 /// One consumed record and what silver made of it (nullopt for topics silver does not map yet).
