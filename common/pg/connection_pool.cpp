@@ -1,5 +1,6 @@
 #include "common/pg/connection_pool.hpp"
 
+#include <chrono>
 #include <pqxx/pqxx>
 
 #include "common/pg/db_error.hpp"
@@ -21,11 +22,16 @@ ConnectionPool::Lease::~Lease() {
   if (pool_) pool_->release(std::move(conn_));
 }
 
-ConnectionPool::Lease ConnectionPool::acquire() {
+ConnectionPool::Lease ConnectionPool::acquire(int wait_ms) {
   std::unique_ptr<pqxx::connection_base> conn;
   {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return available_ > 0; });
+    // A hung database must not hold every HTTP worker forever (health checks included).
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                      [this] { return available_ > 0; })) {
+      throw DbError("no free database connection within " + std::to_string(wait_ms) + " ms", "",
+                    true);
+    }
     --available_;
     if (!idle_.empty()) {
       conn = std::move(idle_.back());

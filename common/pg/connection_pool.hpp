@@ -34,8 +34,9 @@ class ConnectionPool {
     std::unique_ptr<pqxx::connection_base> conn_;
   };
 
-  /// Waits for a free connection; opens one if needed. Throws DbError when it cannot connect.
-  Lease acquire();
+  /// Waits up to `wait_ms` for a free connection; opens one if needed. Throws a retryable
+  /// DbError when none frees up in time or it cannot connect.
+  Lease acquire(int wait_ms = 5000);
 
  private:
   void release(std::unique_ptr<pqxx::connection_base> conn);

@@ -1,5 +1,8 @@
 #include "common/pg/db_error.hpp"
 
+#include <cstdlib>
+#include <mutex>
+
 #include <pqxx/pqxx>
 
 namespace analytics::pg {
@@ -30,10 +33,23 @@ void rethrow_as_db_error() {
     throw DbError(e.what(), e.sqlstate(), retryable_sqlstate(e.sqlstate()));
   } catch (const pqxx::failure& e) {
     throw DbError(e.what(), "", false);
+  } catch (const pqxx::usage_error& e) {
+    // libpqxx's logic errors derive from std:: exceptions, not pqxx::failure.
+    throw DbError(std::string("libpqxx usage: ") + e.what(), "", false);
+  } catch (const pqxx::conversion_error& e) {
+    throw DbError(std::string("value conversion: ") + e.what(), "", false);
+  } catch (const pqxx::range_error& e) {
+    throw DbError(std::string("out of range: ") + e.what(), "", false);
+  } catch (const pqxx::internal_error& e) {
+    throw DbError(std::string("libpqxx internal: ") + e.what(), "", false);
   }
 }
 
 std::unique_ptr<pqxx::connection_base> connect(const std::string& url) {
+  // libpq waits forever for an unresponsive server by default; bound it unless the deployment
+  // chose a value (PGCONNECT_TIMEOUT, or connect_timeout in the URL, which wins).
+  static std::once_flag once;
+  std::call_once(once, [] { setenv("PGCONNECT_TIMEOUT", "5", /*overwrite=*/0); });
   return guarded([&]() -> std::unique_ptr<pqxx::connection_base> {
     return std::make_unique<pqxx::connection>(url);
   });

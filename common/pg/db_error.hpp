@@ -39,7 +39,8 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
   }
 }
 
-/// Opens a connection from a libpq URL or key=value string; throws DbError.
+/// Opens a connection from a libpq URL or key=value string; throws DbError. Connecting gives
+/// up after 5 s unless PGCONNECT_TIMEOUT or the URL's connect_timeout says otherwise.
 std::unique_ptr<pqxx::connection_base> connect(const std::string& url);
 
 }  // namespace analytics::pg
