@@ -90,7 +90,10 @@ class DeliveryGroup : public std::enable_shared_from_this<DeliveryGroup> {
   std::vector<DeliveryResult> results() const;
 
  private:
-  explicit DeliveryGroup(size_t size) : results_(size), pending_(size) {}
+  // A message whose result never arrives (the waiter gave up) counts as a transient failure.
+  explicit DeliveryGroup(size_t size)
+      : results_(size, DeliveryResult{false, "no acknowledgement yet", true, -1, -1}),
+        pending_(size) {}
   void complete(size_t index, DeliveryResult result);
 
   mutable std::mutex mu_;

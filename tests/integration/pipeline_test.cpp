@@ -345,6 +345,39 @@ TEST_F(PipelineTest, OversizedEventIsRejectedAsTooLargeNotRetriedForever) {
             "1");
 }
 
+// A later record of the same order replaces the earlier one in silver and gold (a correction),
+// and a product's new category replaces the old one while its surrogate key stays.
+TEST_F(PipelineTest, CorrectionsReplaceEarlierRowsAndKeepSurrogateKeys) {
+  auto order = nlohmann::json::parse(
+      R"({"order_id":"0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b14","customer_id":4242,
+          "product":"Desk Lamp","category":"Home","quantity":2,"price":10.00,
+          "region":"APAC","timestamp":"2026-11-01T10:00:00Z","status":"pending"})");
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  ASSERT_EQ(
+      gateway.Post("/v1/events/commerce.transaction", order.dump(), "application/json")->status,
+      200);
+  ASSERT_EQ(wait_count("gold.fact_orders", 1), "1");
+  std::string key_before =
+      testing::query_scalar(database_url_, "SELECT product_key FROM gold.dim_product");
+
+  order["status"] = "completed";
+  order["price"] = 12.50;
+  order["category"] = "Lighting";
+  ASSERT_EQ(
+      gateway.Post("/v1/events/commerce.transaction", order.dump(), "application/json")->status,
+      200);
+  ASSERT_EQ(wait_count("bronze.events", 2), "2");
+  ASSERT_EQ(testing::wait_for_scalar(database_url_, "SELECT status FROM gold.fact_orders",
+                                     "completed", kWaitMs),
+            "completed");
+  EXPECT_EQ(count("silver.orders"), "1");
+  EXPECT_EQ(testing::query_scalar(database_url_, "SELECT revenue FROM gold.fact_orders"), "25.00");
+  EXPECT_EQ(testing::query_scalar(database_url_, "SELECT category FROM gold.dim_product"),
+            "Lighting");
+  EXPECT_EQ(testing::query_scalar(database_url_, "SELECT product_key FROM gold.dim_product"),
+            key_before);
+}
+
 TEST_F(PipelineTest, LoadModeSummaryReconcilesWithTheWarehouse) {
   eventgen::LoadOptions options;
   options.gateway_url = "http://127.0.0.1:" + std::to_string(gateway_port_);

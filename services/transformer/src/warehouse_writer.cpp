@@ -89,13 +89,20 @@ ON CONFLICT (customer_id) DO UPDATE SET
 WHERE (gold.dim_customer.customer_name_masked, gold.dim_customer.email_hmac)
       IS DISTINCT FROM (EXCLUDED.customer_name_masked, EXCLUDED.email_hmac))sql";
 
+// SCD1 for a product's category: the latest record of the batch says what it is now.
+constexpr const char* kUpdateProductCategory = R"sql(
+UPDATE gold.dim_product p SET category = latest.category
+FROM (SELECT DISTINCT ON (product) product, category FROM silver.orders
+      WHERE batch_id = $1 ORDER BY product, received_at DESC NULLS LAST, source_offset DESC) latest
+WHERE p.product_name = latest.product AND p.category <> latest.category)sql";
+
 // NOT EXISTS first so known products do not burn sequence values.
 constexpr const char* kUpsertDimProduct = R"sql(
 INSERT INTO gold.dim_product (product_name, category)
 SELECT DISTINCT ON (product) product, category FROM silver.orders o
 WHERE batch_id = $1
   AND NOT EXISTS (SELECT 1 FROM gold.dim_product p WHERE p.product_name = o.product)
-ORDER BY product
+ORDER BY product, received_at DESC NULLS LAST, source_offset DESC
 ON CONFLICT (product_name) DO NOTHING)sql";
 
 constexpr const char* kUpsertDimRegion = R"sql(
@@ -251,8 +258,8 @@ void write_silver(pqxx::work& tx, const Batch& batch, BatchStats& stats) {
 
   if (staged > 0) {
     stats.silver_rows = tx.exec_prepared("upsert_orders").affected_rows();
-    for (const char* stmt : {"upsert_dim_date", "upsert_dim_customer", "upsert_dim_product",
-                             "upsert_dim_region", "upsert_fact_orders"}) {
+    for (const char* stmt : {"upsert_dim_date", "upsert_dim_customer", "update_product_category",
+                             "upsert_dim_product", "upsert_dim_region", "upsert_fact_orders"}) {
       tx.exec_prepared(stmt, batch.batch_id);
     }
   }
@@ -278,6 +285,7 @@ pqxx::connection_base& WarehouseWriter::connection() {
     conn_->prepare("upsert_orders", kUpsertOrders);
     conn_->prepare("upsert_dim_date", kUpsertDimDate);
     conn_->prepare("upsert_dim_customer", kUpsertDimCustomer);
+    conn_->prepare("update_product_category", kUpdateProductCategory);
     conn_->prepare("upsert_dim_product", kUpsertDimProduct);
     conn_->prepare("upsert_dim_region", kUpsertDimRegion);
     conn_->prepare("upsert_fact_orders", kUpsertFactOrders);
