@@ -49,7 +49,6 @@ int main() {
     gateway::EventIngestor ingestor(schemas, topics, producer, static_cast<int>(delivery_timeout),
                                     static_cast<size_t>(max_event_bytes), registry);
     http::Server server("ingest-gateway", registry);
-    server.add_readiness_check("kafka", [&producer] { return producer.check_connectivity(2000); });
     gateway::register_gateway_routes(server, ingestor, schemas, topics, limits);
     int bound = server.start(service.host, service.port);
     logger->info("ingest-gateway started port={} brokers={} version={}", bound, brokers,

@@ -8,105 +8,15 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "common/config/build_info.hpp"
-#include "common/contracts/schema_registry.hpp"
-#include "common/contracts/topic_catalog.hpp"
-#include "common/http/http_server.hpp"
-#include "common/kafka/producer.hpp"
-#include "common/pg/connection_pool.hpp"
-#include "common/pg/migrator.hpp"
 #include "common/time/iso8601.hpp"
-#include "event_ingestor.hpp"
-#include "eventgen_routes.hpp"
-#include "gateway_routes.hpp"
-#include "integration_env.hpp"
-#include "kpi_routes.hpp"
 #include "load_runner.hpp"
-#include "transformer_app.hpp"
+#include "pipeline_fixture.hpp"
 
 namespace analytics {
 namespace {
 
-using testing::IntegrationEnv;
-
-constexpr int kWaitMs = 60000;
-
-class PipelineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!testing::load_integration_env(env_)) GTEST_SKIP() << "environment missing (failed)";
-    name_ = testing::unique_name("it");
-    prefix_ = name_ + ".";
-    database_url_ = testing::create_database(env_, name_);
-    pg::apply_migrations(database_url_, config::source_path("services/transformer/migrations"));
-    testing::create_topics(env_, prefix_);
-    catalog_ = std::make_unique<contracts::TopicCatalog>(
-        contracts::TopicCatalog::load(config::source_path("proto/topics.json"), prefix_));
-    schemas_ = std::make_unique<contracts::SchemaRegistry>(
-        contracts::SchemaRegistry::load(config::source_path("proto/schemas")));
-
-    eventgen_ = std::make_unique<http::Server>("eventgen", registry_);
-    eventgen::register_eventgen_routes(*eventgen_, registry_, eventgen::DirtRates{});
-    eventgen_port_ = eventgen_->start("127.0.0.1", 0);
-
-    producer_ = std::make_unique<kafka::Producer>(
-        kafka::Properties{{"bootstrap.servers", env_.kafka_brokers}});
-    ingestor_ = std::make_unique<gateway::EventIngestor>(*schemas_, *catalog_, *producer_, 30000,
-                                                         900000, registry_);
-    gateway_ = std::make_unique<http::Server>("ingest-gateway", registry_);
-    gateway::register_gateway_routes(*gateway_, *ingestor_, *schemas_, *catalog_, {});
-    gateway_port_ = gateway_->start("127.0.0.1", 0);
-
-    start_transformer();
-
-    pool_ = std::make_unique<pg::ConnectionPool>(database_url_, 2, "SET TIME ZONE 'UTC'");
-    kpi_ = std::make_unique<http::Server>("kpi-api", registry_);
-    kpi::register_kpi_routes(*kpi_, *pool_);
-    kpi_port_ = kpi_->start("127.0.0.1", 0);
-  }
-
-  void TearDown() override {
-    if (kpi_) kpi_->stop();
-    if (transformer_) transformer_->stop();
-    if (gateway_) gateway_->stop();
-    if (eventgen_) eventgen_->stop();
-    transformer_.reset();
-    pool_.reset();
-    if (!name_.empty()) testing::drop_database(env_, name_);
-  }
-
-  void start_transformer() {
-    transformer::TransformerConfig cfg;
-    cfg.kafka_brokers = env_.kafka_brokers;
-    cfg.consumer_group = name_;
-    cfg.database_url = database_url_;
-    cfg.pii_hmac_key = "integration-test-key-0123456789";
-    cfg.batch_max_wait_ms = 200;
-    cfg.session_timeout_ms = 6000;
-    transformer_ = std::make_unique<transformer::TransformerApp>(cfg, *catalog_, registry_);
-    transformer_->start();
-  }
-
-  std::string count(const std::string& table) {
-    return testing::query_scalar(database_url_, "SELECT count(*) FROM " + table);
-  }
-  std::string wait_count(const std::string& table, size_t expected) {
-    return testing::wait_for_scalar(database_url_, "SELECT count(*) FROM " + table,
-                                    std::to_string(expected), kWaitMs);
-  }
-
-  IntegrationEnv env_;
-  std::string name_, prefix_, database_url_;
-  metrics::Registry registry_;
-  std::unique_ptr<contracts::TopicCatalog> catalog_;
-  std::unique_ptr<contracts::SchemaRegistry> schemas_;
-  std::unique_ptr<http::Server> eventgen_, gateway_, kpi_;
-  std::unique_ptr<kafka::Producer> producer_;
-  std::unique_ptr<gateway::EventIngestor> ingestor_;
-  std::unique_ptr<transformer::TransformerApp> transformer_;
-  std::unique_ptr<pg::ConnectionPool> pool_;
-  int eventgen_port_ = 0, gateway_port_ = 0, kpi_port_ = 0;
-};
+using testing::kWaitMs;
+using testing::PipelineTest;
 
 /// What silver must make of a generated batch, computed independently from the raw records.
 struct Expected {

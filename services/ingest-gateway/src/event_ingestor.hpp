@@ -47,6 +47,9 @@ class EventIngestor {
                 kafka::Producer& producer, int delivery_timeout_ms, size_t max_event_bytes,
                 metrics::Registry& registry);
 
+  /// For /readyz: empty when a broker answers a metadata request within `timeout_ms`.
+  std::string kafka_problem(int timeout_ms) { return producer_.check_connectivity(timeout_ms); }
+
   /// Why Kafka cannot take events right now (every broker down and still unreachable within
   /// a second), or empty. Lets a request fail fast with 503 instead of waiting for timeouts.
   std::string unavailable();

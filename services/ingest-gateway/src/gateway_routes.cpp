@@ -70,6 +70,7 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                              const contracts::SchemaRegistry& schemas,
                              const contracts::TopicCatalog& topics, const GatewayLimits& limits) {
   server.raw().set_payload_max_length(limits.max_body_bytes);
+  server.add_readiness_check("kafka", [&ingestor] { return ingestor.kafka_problem(2000); });
 
   auto inflight = std::make_shared<std::atomic<size_t>>(0);
   server.post(std::string("/v1/events/") + kTypePattern, [&, limits, inflight](

@@ -17,7 +17,8 @@ struct GatewayLimits {
   size_t max_inflight_requests = 6;
 };
 
-/// Registers POST /v1/events/{type} and the schema registry endpoints (GET /v1/schemas...).
+/// Registers POST /v1/events/{type}, the schema registry endpoints (GET /v1/schemas...) and
+/// the Kafka readiness check.
 /// Every referenced object must outlive the server.
 void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                              const contracts::SchemaRegistry& schemas,

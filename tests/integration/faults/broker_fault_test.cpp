@@ -1,0 +1,128 @@
+// Broker faults injected through kafka-dev-broker's control API. They affect every client of
+// the shared dev broker, so ctest runs these tests alone (RUN_SERIAL).
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "pipeline_fixture.hpp"
+
+namespace analytics {
+namespace {
+
+using testing::kWaitMs;
+
+class BrokerFaultTest : public testing::PipelineTest {
+ protected:
+  void TearDown() override {
+    set_all_brokers(true);
+    control().Delete("/v1/faults/request-errors/0");
+    PipelineTest::TearDown();
+  }
+
+  httplib::Client control() const { return httplib::Client(env_.broker_control); }
+
+  void set_all_brokers(bool up) {
+    auto cluster = control().Get("/v1/cluster");
+    ASSERT_TRUE(cluster);
+    int brokers = nlohmann::json::parse(cluster->body)["brokers"];
+    for (int id = 1; id <= brokers; ++id) {
+      auto res = control().Post("/v1/brokers/" + std::to_string(id) + (up ? "/up" : "/down"), "",
+                                "application/json");
+      ASSERT_TRUE(res);
+      ASSERT_EQ(res->status, 200) << res->body;
+    }
+  }
+
+  httplib::Result post_order(const std::string& order_id) {
+    nlohmann::json order = {{"order_id", order_id},   {"customer_id", 4242},
+                            {"product", "Desk Lamp"}, {"category", "Home"},
+                            {"quantity", 1},          {"price", 9.99},
+                            {"region", "APAC"},       {"timestamp", "2026-11-01T10:00:00Z"},
+                            {"status", "completed"}};
+    httplib::Client gateway("127.0.0.1", gateway_port_);
+    gateway.set_read_timeout(60, 0);
+    return gateway.Post("/v1/events/commerce.transaction", order.dump(), "application/json");
+  }
+};
+
+TEST_F(BrokerFaultTest, WhileEveryBrokerIsDownNothingIsAcknowledgedAndTheGatewayRecovers) {
+  set_all_brokers(false);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // let the clients see the disconnects
+
+  // Bounded: at most 10 attempts. None may be acknowledged while Kafka is down.
+  bool saw_unavailable = false;
+  for (int attempt = 0; attempt < 10 && !saw_unavailable; ++attempt) {
+    auto res = post_order("0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b20");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 503) << res->body;
+    EXPECT_FALSE(res->get_header_value("Retry-After").empty());
+    saw_unavailable = nlohmann::json::parse(res->body)["error"]["code"] == "kafka_unavailable";
+  }
+  EXPECT_TRUE(saw_unavailable);
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  gateway.set_read_timeout(10, 0);
+  auto ready = gateway.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503) << ready->body;
+
+  set_all_brokers(true);
+  int accepted_status = 0;
+  for (int attempt = 0; attempt < 30 && accepted_status != 200; ++attempt) {
+    auto res = post_order("0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b21");
+    ASSERT_TRUE(res);
+    accepted_status = res->status;
+    if (accepted_status != 200) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(accepted_status, 200);
+  // Exactly the acknowledged event reaches the warehouse; nothing from the refused requests.
+  ASSERT_EQ(wait_count("bronze.events", 1), "1");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(count("bronze.events"), "1");
+  EXPECT_EQ(count("silver.orders WHERE order_id = '0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b21'"), "1");
+}
+
+TEST_F(BrokerFaultTest, ProduceErrorsAreRetriedByTheIdempotentProducerWithoutDuplicates) {
+  auto injected = control().Post("/v1/faults/request-errors",
+                                 R"({"api_key":0,"error":"NOT_ENOUGH_REPLICAS","count":5})",
+                                 "application/json");
+  ASSERT_TRUE(injected);
+  ASSERT_EQ(injected->status, 200) << injected->body;
+
+  httplib::Client eventgen("127.0.0.1", eventgen_port_);
+  auto batch = eventgen.Get("/v1/transactions?count=200&seed=21&duplicate_rate=0");
+  ASSERT_TRUE(batch);
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  gateway.set_read_timeout(60, 0);
+  auto posted = gateway.Post("/v1/events/commerce.transaction", batch->body, "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body.substr(0, 300);
+
+  ASSERT_EQ(wait_count("bronze.events", 200), "200");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(count("bronze.events"), "200");
+  EXPECT_EQ(testing::query_scalar(database_url_,
+                                  "SELECT count(DISTINCT convert_from(payload, 'UTF8')::jsonb "
+                                  "->> 'order_id') FROM bronze.events"),
+            "200");
+}
+
+// The counterpart of the test above, and proof that the injection reaches the producer: an
+// error no retry can fix is answered 500 kafka_rejected at once, not a 503 inviting retries.
+TEST_F(BrokerFaultTest, ProduceErrorThatCannotClearIsA500NotARetryLoop) {
+  auto injected = control().Post("/v1/faults/request-errors",
+                                 R"({"api_key":0,"error":"TOPIC_AUTHORIZATION_FAILED","count":1})",
+                                 "application/json");
+  ASSERT_TRUE(injected);
+  ASSERT_EQ(injected->status, 200) << injected->body;
+  auto res = post_order("0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b22");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500) << res->body;
+  EXPECT_EQ(nlohmann::json::parse(res->body)["error"]["code"], "kafka_rejected");
+  EXPECT_TRUE(res->get_header_value("Retry-After").empty());
+}
+
+}  // namespace
+}  // namespace analytics

@@ -1,0 +1,48 @@
+#pragma once
+
+// The whole pipeline in one process, on loopback ports, against the real PostgreSQL and dev
+// broker: eventgen -> ingest-gateway -> Kafka -> transformer -> PostgreSQL -> kpi-api. Each test
+// gets its own database and topic prefix, so tests can run side by side.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "common/contracts/schema_registry.hpp"
+#include "common/contracts/topic_catalog.hpp"
+#include "common/http/http_server.hpp"
+#include "common/kafka/producer.hpp"
+#include "common/pg/connection_pool.hpp"
+#include "event_ingestor.hpp"
+#include "integration_env.hpp"
+#include "transformer_app.hpp"
+
+namespace analytics::testing {
+
+constexpr int kWaitMs = 60000;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  void start_transformer();
+  std::string count(const std::string& table);
+  /// Polls until `SELECT count(*) FROM table` is `expected` (at most kWaitMs); returns the last.
+  std::string wait_count(const std::string& table, size_t expected);
+
+  IntegrationEnv env_;
+  std::string name_, prefix_, database_url_;
+  metrics::Registry registry_;
+  std::unique_ptr<contracts::TopicCatalog> catalog_;
+  std::unique_ptr<contracts::SchemaRegistry> schemas_;
+  std::unique_ptr<http::Server> eventgen_, gateway_, kpi_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<gateway::EventIngestor> ingestor_;
+  std::unique_ptr<transformer::TransformerApp> transformer_;
+  std::unique_ptr<pg::ConnectionPool> pool_;
+  int eventgen_port_ = 0, gateway_port_ = 0, kpi_port_ = 0;
+};
+
+}  // namespace analytics::testing
