@@ -1,6 +1,7 @@
 #include "common/config/env_config.hpp"
 
-#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <cstdlib>
 #include <ostream>
 #include <sstream>
@@ -34,53 +35,45 @@ std::string EnvConfig::get_string(const std::string& key, const std::string& def
 
 std::string EnvConfig::get_secret(const std::string& key, const std::string& def,
                                   const std::string& description) {
+  std::string value = get_string(key, def, description);
+  entries_.back().secret = true;
+  return value;
+}
+
+template <typename T>
+T EnvConfig::get_number(const std::string& key, T def, T min, T max,
+                        const std::string& description, const char* kind) {
+  auto text = [](T n) {
+    std::ostringstream out;
+    out << n;
+    return out.str();
+  };
   const char* v = lookup(key);
-  std::string value = v ? v : def;
-  record(key, value, description, true);
+  T value = def;
+  if (v) {
+    T parsed{};
+    const char* end = v + std::strlen(v);
+    auto [stop, ec] = std::from_chars(v, end, parsed);
+    if (ec != std::errc() || stop != end) {
+      errors_.push_back(key + "='" + v + "' is not " + kind);
+    } else if (!(parsed >= min && parsed <= max)) {  // also rejects NaN
+      errors_.push_back(key + "=" + v + " is outside [" + text(min) + ", " + text(max) + "]");
+    } else {
+      value = parsed;
+    }
+  }
+  record(key, text(value), description);
   return value;
 }
 
 int64_t EnvConfig::get_int(const std::string& key, int64_t def, int64_t min, int64_t max,
                            const std::string& description) {
-  const char* v = lookup(key);
-  int64_t value = def;
-  if (v) {
-    char* end = nullptr;
-    errno = 0;
-    long long parsed = std::strtoll(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0') {
-      errors_.push_back(key + "='" + v + "' is not an integer");
-    } else if (parsed < min || parsed > max) {
-      errors_.push_back(key + "=" + v + " is outside [" + std::to_string(min) + ", " +
-                        std::to_string(max) + "]");
-    } else {
-      value = parsed;
-    }
-  }
-  record(key, std::to_string(value), description);
-  return value;
+  return get_number<int64_t>(key, def, min, max, description, "an integer");
 }
 
 double EnvConfig::get_double(const std::string& key, double def, double min, double max,
                              const std::string& description) {
-  const char* v = lookup(key);
-  double value = def;
-  if (v) {
-    char* end = nullptr;
-    errno = 0;
-    double parsed = std::strtod(v, &end);
-    if (errno != 0 || end == v || *end != '\0') {
-      errors_.push_back(key + "='" + v + "' is not a number");
-    } else if (!(parsed >= min && parsed <= max)) {  // also rejects NaN
-      std::ostringstream msg;
-      msg << key << "=" << v << " is outside [" << min << ", " << max << "]";
-      errors_.push_back(msg.str());
-    } else {
-      value = parsed;
-    }
-  }
-  record(key, std::to_string(value), description);
-  return value;
+  return get_number<double>(key, def, min, max, description, "a number");
 }
 
 bool EnvConfig::get_bool(const std::string& key, bool def, const std::string& description) {

@@ -54,6 +54,9 @@ class EnvConfig {
     bool secret;
   };
   const char* lookup(const std::string& key) const;
+  template <typename T>
+  T get_number(const std::string& key, T def, T min, T max, const std::string& description,
+               const char* kind);
   void record(const std::string& key, const std::string& value, const std::string& description,
               bool secret = false);
 
