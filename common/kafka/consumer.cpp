@@ -147,6 +147,16 @@ void Consumer::assign(const std::vector<TopicPartition>& partitions) {
   }
 }
 
+std::optional<int64_t> Consumer::cached_high_watermark(const std::string& topic,
+                                                       int32_t partition) {
+  int64_t low = -1, high = -1;
+  if (consumer_->get_watermark_offsets(topic, partition, &low, &high) != RdKafka::ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return high;
+}
+
 std::optional<std::pair<int64_t, int64_t>> Consumer::watermarks(const std::string& topic,
                                                                 int32_t partition, int timeout_ms) {
   int64_t low = 0, high = 0;

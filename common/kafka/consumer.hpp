@@ -67,6 +67,9 @@ class Consumer {
   /// for the old positions are discarded). Unlike seek, valid in any partition state.
   void assign(const std::vector<TopicPartition>& partitions);
 
+  /// The high watermark last seen in fetch responses (no network call); nullopt before any.
+  std::optional<int64_t> cached_high_watermark(const std::string& topic, int32_t partition);
+
   /// [low, high) offsets of a partition, from the broker; nullopt when it does not answer.
   std::optional<std::pair<int64_t, int64_t>> watermarks(const std::string& topic, int32_t partition,
                                                         int timeout_ms);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "common/time/iso8601.hpp"
 #include "load_runner.hpp"
@@ -98,6 +99,14 @@ TEST_F(PipelineTest, GeneratedOrdersFlowThroughEveryLayerIntoTheKpis) {
       database_url_, "SELECT sum(quantity * price)::numeric(16,2) FROM silver.orders");
   EXPECT_DOUBLE_EQ(data["total_revenue"].get<double>(), std::stod(silver_revenue));
   EXPECT_GT(data["total_revenue"].get<double>(), 0.0);
+
+  // Once everything is in the warehouse, the transformer reports no lag for the topic.
+  std::string lag_line = "transformer_consumer_lag_records{topic=\"" + prefix_ +
+                         "events.commerce.transaction\"} 0\n";
+  for (int i = 0; i < 50 && registry_.render().find(lag_line) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(registry_.render().find(lag_line), std::string::npos) << registry_.render();
 
   auto csv = kpi.Get("/v1/kpi/sales-by-region", {{"Accept", "text/csv"}});
   ASSERT_TRUE(csv);

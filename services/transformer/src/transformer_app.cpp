@@ -95,6 +95,7 @@ void TransformerApp::run() {
       if (needs_resync_) resync_positions();
       auto messages = consumer_->poll_batch(config_.batch_max_events, config_.batch_max_wait_ms);
       polled.inc(messages.size());
+      report_lag();
       // While positions are stale, drop what was fetched: the reassignment re-fetches it.
       if (needs_resync_ || messages.empty()) continue;
       auto selected = positions_.select(messages);
@@ -312,6 +313,26 @@ TransformerApp::CommitOutcome TransformerApp::commit_with_retry(Batch& batch) {
       if (stop_) return CommitOutcome::kStopped;
       sleep_backoff(attempt);
     }
+  }
+}
+
+void TransformerApp::report_lag() {
+  // Records in Kafka not yet in the warehouse, per topic, from cached watermarks (no network).
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_lag_report_ < std::chrono::seconds(1)) return;
+  last_lag_report_ = now;
+  std::map<std::string, int64_t> lag;
+  for (const auto& t : catalog_.topics()) lag[t.name] = 0;
+  for (const auto& [id, pos] : positions_.all()) {
+    auto high = consumer_->cached_high_watermark(id.first, id.second);
+    int64_t done = std::max<int64_t>(pos.accept_from, 0);
+    if (high && *high > done) lag[id.first] += *high - done;
+  }
+  for (const auto& [topic, records] : lag) {
+    registry_
+        .gauge("transformer_consumer_lag_records",
+               "Records in owned partitions not yet written to the warehouse", {{"topic", topic}})
+        .set(static_cast<double>(records));
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,7 @@ class TransformerApp {
   CommitOutcome commit_range(std::vector<BatchRecord>& records, size_t begin, size_t end);
   CommitOutcome commit_with_retry(Batch& batch);
   void resync_positions();
+  void report_lag();
   void set_problem(const std::string& problem);
 
   TransformerConfig config_;
@@ -71,6 +73,7 @@ class TransformerApp {
   std::unique_ptr<kafka::Consumer> consumer_;
   PartitionPositions positions_;
   bool needs_resync_ = false;  // positions may be stale: reassign from PostgreSQL first
+  std::chrono::steady_clock::time_point last_lag_report_{};
   std::map<std::string, std::string> event_type_by_topic_;
 
   std::atomic<bool> stop_{false};
