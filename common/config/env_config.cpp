@@ -1,23 +1,23 @@
 #include "common/config/env_config.hpp"
 
 #include <charconv>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <ostream>
 #include <sstream>
 
 namespace analytics::config {
 
-EnvConfig::EnvConfig(std::map<std::string, std::string> env)
-    : env_(std::move(env)), use_process_env_(env_.empty()) {}
+EnvConfig::EnvConfig(std::optional<std::map<std::string, std::string>> env)
+    : env_(std::move(env)) {}
 
 const char* EnvConfig::lookup(const std::string& key) const {
-  if (use_process_env_) {
+  if (!env_) {
     const char* v = std::getenv(key.c_str());
     return (v != nullptr && *v != '\0') ? v : nullptr;
   }
-  auto it = env_.find(key);
-  return it == env_.end() || it->second.empty() ? nullptr : it->second.c_str();
+  auto it = env_->find(key);
+  return it == env_->end() || it->second.empty() ? nullptr : it->second.c_str();
 }
 
 void EnvConfig::record(const std::string& key, const std::string& value,
@@ -41,8 +41,8 @@ std::string EnvConfig::get_secret(const std::string& key, const std::string& def
 }
 
 template <typename T>
-T EnvConfig::get_number(const std::string& key, T def, T min, T max,
-                        const std::string& description, const char* kind) {
+T EnvConfig::get_number(const std::string& key, T def, T min, T max, const std::string& description,
+                        const char* kind) {
   auto text = [](T n) {
     std::ostringstream out;
     out << n;

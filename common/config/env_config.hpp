@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,8 +22,8 @@ class ConfigError : public std::runtime_error {
 /// Not thread-safe; use during start-up only.
 class EnvConfig {
  public:
-  /// `env` overrides the process environment (used by tests); empty means use getenv().
-  explicit EnvConfig(std::map<std::string, std::string> env = {});
+  /// Reads the process environment, or only `env` when given (tests).
+  explicit EnvConfig(std::optional<std::map<std::string, std::string>> env = std::nullopt);
 
   std::string get_string(const std::string& key, const std::string& def,
                          const std::string& description);
@@ -60,8 +61,7 @@ class EnvConfig {
   void record(const std::string& key, const std::string& value, const std::string& description,
               bool secret = false);
 
-  std::map<std::string, std::string> env_;
-  bool use_process_env_;
+  std::optional<std::map<std::string, std::string>> env_;
   std::vector<Entry> entries_;
   std::vector<std::string> errors_;
 };

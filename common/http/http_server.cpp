@@ -95,9 +95,14 @@ Server::Server(std::string service, metrics::Registry& registry)
 
 Server::~Server() { stop(); }
 
-Server::Handler Server::instrument(const std::string& pattern, Handler handler) {
-  return [this, pattern, handler = std::move(handler)](const httplib::Request& req,
-                                                       httplib::Response& res) {
+Server::Handler Server::instrument(const std::string& method, const std::string& pattern,
+                                   Handler handler) {
+  // Looked up once per route, not per request; the status counter depends on the answer.
+  metrics::Histogram& latency =
+      registry_.histogram("http_request_duration_seconds", "HTTP request latency",
+                          {{"route", pattern}, {"method", method}});
+  return [this, method, pattern, &latency, handler = std::move(handler)](
+             const httplib::Request& req, httplib::Response& res) {
     auto started = std::chrono::steady_clock::now();
     std::string rid = req.get_header_value("X-Request-Id");
     if (!acceptable_request_id(rid)) rid = ids::random_uuid();
@@ -113,24 +118,26 @@ Server::Handler Server::instrument(const std::string& pattern, Handler handler) 
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    metrics::Labels labels = {{"route", pattern}, {"method", req.method}};
-    registry_.histogram("http_request_duration_seconds", "HTTP request latency", labels)
-        .observe(seconds);
-    labels["status"] = std::to_string(res.status == -1 ? 200 : res.status);
-    registry_.counter("http_requests_total", "HTTP requests by route and status", labels).inc();
+    latency.observe(seconds);
+    registry_
+        .counter("http_requests_total", "HTTP requests by route and status",
+                 {{"route", pattern},
+                  {"method", method},
+                  {"status", std::to_string(res.status == -1 ? 200 : res.status)}})
+        .inc();
   };
 }
 
 void Server::get(const std::string& pattern, Handler handler) {
-  server_.Get(pattern, instrument(pattern, std::move(handler)));
+  server_.Get(pattern, instrument("GET", pattern, std::move(handler)));
 }
 
 void Server::post(const std::string& pattern, Handler handler) {
-  server_.Post(pattern, instrument(pattern, std::move(handler)));
+  server_.Post(pattern, instrument("POST", pattern, std::move(handler)));
 }
 
 void Server::del(const std::string& pattern, Handler handler) {
-  server_.Delete(pattern, instrument(pattern, std::move(handler)));
+  server_.Delete(pattern, instrument("DELETE", pattern, std::move(handler)));
 }
 
 void Server::add_readiness_check(const std::string& name, ReadinessCheck check) {

@@ -25,7 +25,13 @@ class ApiError : public std::runtime_error {
   int status() const { return status_; }
   const std::string& code() const { return code_; }
   const std::vector<std::string>& details() const { return details_; }
-  /// Extra response headers, e.g. Retry-After for 503.
+  /// Adds `Retry-After: seconds` (for 429 and 503): `throw ApiError(503, ...).retry_after(5);`
+  ApiError& retry_after(int seconds) {
+    headers.emplace_back("Retry-After", std::to_string(seconds));
+    return *this;
+  }
+
+  /// Extra response headers.
   std::vector<std::pair<std::string, std::string>> headers;
 
  private:
@@ -74,7 +80,7 @@ class Server {
   void stop();
 
  private:
-  Handler instrument(const std::string& pattern, Handler handler);
+  Handler instrument(const std::string& method, const std::string& pattern, Handler handler);
 
   std::string service_;
   metrics::Registry& registry_;

@@ -29,7 +29,7 @@ void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
 }
 
 constexpr int64_t kMinSeconds = -62135596800;  // 0001-01-01T00:00:00Z
-constexpr int64_t kMaxSeconds = 253402300799;   // 9999-12-31T23:59:59Z
+constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
 
 bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -114,19 +114,39 @@ std::optional<UnixMicros> parse_iso8601(std::string_view s) {
   return seconds * 1000000 + micros;
 }
 
-std::string format_iso8601(UnixMicros t) {
+namespace {
+
+/// Writes `YYYY-MM-DDTHH:MM:SS` (19 characters) for `t` into `buf`; returns the microseconds.
+int64_t write_date_time(UnixMicros t, char* buf) {
   int64_t secs = t >= 0 ? t / 1000000 : (t - 999999) / 1000000;
-  int64_t micros = t - secs * 1000000;
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t sod = secs - days * 86400;
   int y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", y, m, d,
-                static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60),
-                static_cast<int>(sod % 60), static_cast<int>(micros));
+  auto put = [&buf](int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+    buf += width;
+  };
+  put(y, 4), *buf++ = '-', put(m, 2), *buf++ = '-', put(d, 2), *buf++ = 'T';
+  put(sod / 3600, 2), *buf++ = ':', put(sod / 60 % 60, 2), *buf++ = ':', put(sod % 60, 2);
+  return t - secs * 1000000;
+}
+
+}  // namespace
+
+std::string format_iso8601(UnixMicros t) {
+  char buf[32];
+  int64_t micros = write_date_time(t, buf);
+  std::snprintf(buf + 19, sizeof(buf) - 19, ".%06dZ", static_cast<int>(micros));
   return buf;
+}
+
+void append_iso8601_seconds(std::string& out, UnixMicros t) {
+  char buf[20];
+  write_date_time(t, buf);
+  buf[19] = 'Z';
+  out.append(buf, 20);
 }
 
 std::string format_date(UnixMicros t) { return format_iso8601(t).substr(0, 10); }

@@ -16,8 +16,13 @@ using UnixMicros = int64_t;
 /// 1-9999 in UTC.
 std::optional<UnixMicros> parse_iso8601(std::string_view text);
 
-/// `2026-04-18T14:32:01.123456Z`.
+/// `2026-04-18T14:32:01.123456Z`. The formatters cover years 1-9999, the range parse_iso8601
+/// accepts.
 std::string format_iso8601(UnixMicros t);
+
+/// Appends `2026-04-18T14:32:01Z` (whole seconds, UTC) without a temporary string: used on the
+/// generators' hot path.
+void append_iso8601_seconds(std::string& out, UnixMicros t);
 
 /// `2026-04-18` (the UTC date).
 std::string format_date(UnixMicros t);

@@ -11,11 +11,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A map with one unrelated key: an empty map would fall back to the process environment.
-EnvConfig config_with(std::map<std::string, std::string> env) {
-  env.emplace("UNRELATED_TEST_KEY", "x");
-  return EnvConfig(std::move(env));
-}
+// Only `env` is read, never the process environment, even when it is empty.
+EnvConfig config_with(std::map<std::string, std::string> env) { return EnvConfig(std::move(env)); }
 
 std::string finish_message(const EnvConfig& config) {
   try {
@@ -25,6 +22,13 @@ std::string finish_message(const EnvConfig& config) {
   }
   ADD_FAILURE() << "finish() did not throw ConfigError";
   return "";
+}
+
+TEST(EnvConfigTest, AnEmptyMapIsAnEmptyEnvironment) {
+  setenv("ENV_CONFIG_TEST_ONLY_IN_PROCESS", "from-process", 1);
+  EnvConfig config = config_with({});
+  EXPECT_EQ(config.get_string("ENV_CONFIG_TEST_ONLY_IN_PROCESS", "default", "d"), "default");
+  unsetenv("ENV_CONFIG_TEST_ONLY_IN_PROCESS");
 }
 
 TEST(EnvConfigTest, UnsetKeysTakeTheirDefaults) {

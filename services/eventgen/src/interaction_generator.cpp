@@ -16,12 +16,6 @@ constexpr double kCartRate = 0.35;
 constexpr double kCheckoutRate = 0.55;
 constexpr double kPurchaseRate = 0.65;
 
-void append_iso_seconds(std::string& out, time::UnixMicros t) {
-  std::string s = time::format_iso8601(t);
-  out.append(s, 0, 19);
-  out += 'Z';
-}
-
 }  // namespace
 
 InteractionGenerator::InteractionGenerator(uint64_t seed, DirtRates rates, double late_rate,
@@ -100,7 +94,7 @@ void InteractionGenerator::append_event(std::string& out, const Step& step) {
     out += pick(rng_, kMalformedTimestamps);
     ++counts_.malformed_timestamp;
   } else {
-    append_iso_seconds(out, clock_);
+    time::append_iso8601_seconds(out, clock_);
     if (late) ++counts_.late_arrival;
   }
   out += '"';

@@ -57,9 +57,7 @@ void register_load_routes(http::Server& server, LoadJobs& jobs, const LoadOption
     try {
       id = jobs.start(options);
     } catch (const std::length_error& e) {
-      http::ApiError error(429, "too_many_jobs", e.what());
-      error.headers.emplace_back("Retry-After", "10");
-      throw error;
+      throw http::ApiError(429, "too_many_jobs", e.what()).retry_after(10);
     }
     res.status = 202;
     res.set_header("Location", "/v1/load/" + id);

@@ -71,8 +71,7 @@ void TransactionGenerator::append_one(std::string& out) {
     out += bad_ts_value;
     ++dirt_.malformed_timestamp;
   } else {
-    out += time::format_iso8601(ts).substr(0, 19);
-    out += 'Z';
+    time::append_iso8601_seconds(out, ts);
   }
   fmt::format_to(std::back_inserter(out), R"(","status":"{}"}})", status);
   if (missing) ++(drop_quantity ? dirt_.missing_quantity : dirt_.missing_price);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "common/kafka/kafka_error.hpp"
+#include "common/text/encoding.hpp"
 #include "common/time/iso8601.hpp"
 
 namespace analytics::gateway {
@@ -16,34 +17,6 @@ std::string key_of(const nlohmann::json& doc, const std::string& field) {
   auto it = doc.find(field);
   if (it == doc.end() || it->is_null()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-bool valid_utf8(const std::string& s) {
-  try {
-    (void)nlohmann::json(s).dump();
-    return true;
-  } catch (const nlohmann::json::type_error&) {
-    return false;
-  }
-}
-
-std::string base64(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s : {18, 12, 6, 0}) out += kAlphabet[(n >> s) & 63];
-  }
-  if (i < in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) n |= uint8_t(in[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 }  // namespace
@@ -76,10 +49,10 @@ std::string EventIngestor::dead_letter(const std::string& event_type, int versio
     dlq["raw_truncated"] = true;
     dlq["raw_bytes"] = record.raw.size();
   }
-  if (valid_utf8(raw)) {
+  if (text::is_storable_utf8(raw)) {
     dlq["raw"] = raw;
   } else {
-    dlq["raw_base64"] = base64(raw);
+    dlq["raw_base64"] = text::base64_encode(raw);
   }
   return dlq.dump();
 }

@@ -31,13 +31,6 @@ int parse_version(const contracts::SchemaRegistry& schemas, const std::string& e
                        "event type '" + event_type + "' has no schema version '" + text + "'");
 }
 
-http::ApiError unavailable(const std::string& code, const std::string& message,
-                           const std::string& retry_after, std::vector<std::string> details = {}) {
-  http::ApiError error(503, code, message, std::move(details));
-  error.headers.emplace_back("Retry-After", retry_after);
-  return error;
-}
-
 /// Counts a request in for its lifetime.
 class InflightSlot {
  public:
@@ -78,7 +71,8 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                                                              httplib::Response& res) {
     InflightSlot slot(*inflight);
     if (slot.count() > limits.max_inflight_requests) {
-      throw unavailable("overloaded", "too many ingest requests in progress; retry shortly", "1");
+      throw http::ApiError(503, "overloaded", "too many ingest requests in progress; retry shortly")
+          .retry_after(1);
     }
     std::string event_type = req.matches[1];
     int version = parse_version(schemas, event_type, req.get_param_value("version"));
@@ -98,8 +92,9 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
       throw http::ApiError(e.code == "too_many_events" ? 413 : 400, e.code, e.message);
     }
     if (std::string why = ingestor.unavailable(); !why.empty()) {
-      throw unavailable("kafka_unavailable", "Kafka is unreachable; nothing was accepted", "5",
-                        {why});
+      throw http::ApiError(503, "kafka_unavailable", "Kafka is unreachable; nothing was accepted",
+                           {why})
+          .retry_after(5);
     }
     std::string request_id = http::request_id(res);
     IngestOutcome outcome = ingestor.ingest(event_type, version, records, request_id);
@@ -109,10 +104,11 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                            {outcome.kafka_error});
     }
     if (outcome.kafka_failed) {
-      throw unavailable("kafka_unavailable",
-                        "events were not acknowledged by Kafka; retry the whole request "
-                        "(records are deduplicated by id downstream)",
-                        "5", {outcome.kafka_error});
+      throw http::ApiError(503, "kafka_unavailable",
+                           "events were not acknowledged by Kafka; retry the whole request "
+                           "(records are deduplicated by id downstream)",
+                           {outcome.kafka_error})
+          .retry_after(5);
     }
     nlohmann::json results = nlohmann::json::array();
     for (const auto& r : outcome.records) results.push_back(outcome_json(r));

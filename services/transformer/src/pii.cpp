@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "common/text/encoding.hpp"
+
 namespace analytics::transformer {
 
 PiiProtector::PiiProtector(std::string key) : key_(std::move(key)) {
@@ -18,13 +20,7 @@ std::string PiiProtector::hmac_hex(std::string_view value) const {
   unsigned int len = 0;
   HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
        reinterpret_cast<const unsigned char*>(value.data()), value.size(), digest, &len);
-  static const char* kHex = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 0xF];
-  }
-  return out;
+  return text::hex_encode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string PiiProtector::mask_name(std::string_view name) {

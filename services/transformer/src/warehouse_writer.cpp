@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "common/pg/db_error.hpp"
+#include "common/text/encoding.hpp"
 
 namespace analytics::transformer {
 namespace {
@@ -150,42 +151,16 @@ SELECT topic, partition, next_offset FROM ops.kafka_offsets WHERE consumer_group
 
 constexpr int64_t kMaxTimestampMs = 253402300800000;  // 10000-01-01T00:00:00Z
 
-std::string bytea_hex(const std::string& bytes) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "\\x";
-  out.reserve(2 + bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
-
-bool valid_utf8_text(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    if (len == 0 || c == 0 || i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
-}
+/// bytea input in PostgreSQL's hex format.
+std::string bytea_hex(const std::string& bytes) { return "\\x" + text::hex_encode(bytes); }
 
 /// Kafka keys and headers are bytes, written by any producer; a text column refuses NUL and
 /// invalid UTF-8, which would fail the whole batch forever. Such values are stored as
 /// "hex:<hex>" instead, so bronze still keeps them.
 std::optional<std::string> storable_text(const std::string& bytes) {
   if (bytes.empty()) return std::nullopt;
-  if (valid_utf8_text(bytes)) return bytes;
-  return "hex:" + bytea_hex(bytes).substr(2);
+  if (text::is_storable_utf8(bytes)) return bytes;
+  return "hex:" + text::hex_encode(bytes);
 }
 
 /// libpqxx's COPY writer treats a null `const char*` as SQL NULL.
