@@ -26,6 +26,8 @@ gateway="http://127.0.0.1:$GATEWAY_PORT"
 eventgen="http://127.0.0.1:$EVENTGEN_PORT"
 kpi="http://127.0.0.1:$KPI_API_PORT"
 sql() { psql "$DATABASE_URL" -Atqc "$1"; }
+# The stack's gateway API key (scripts/lib.sh): load mode and curl send it as X-API-Key.
+export GATEWAY_API_KEY="${GATEWAY_API_KEY:-$(gateway_api_key)}"
 
 bronze_before="$(sql "SELECT count(*) FROM bronze.events")"
 accepted=0 rejected=0
@@ -39,7 +41,7 @@ for type in transactions interactions; do
   accepted=$((accepted + a)); rejected=$((rejected + r))
 done
 # One record that breaks the schema, to show the dead-letter path.
-curl -sS -X POST -H 'Content-Type: application/json' \
+curl -sS -X POST -H 'Content-Type: application/json' -H "X-API-Key: $GATEWAY_API_KEY" \
   -d '{"order_id":"oops","customer_id":"not-a-number"}' "$gateway/v1/events/commerce.transaction"
 echo
 rejected=$((rejected + 1))
@@ -76,7 +78,8 @@ echo
 cat <<URLS
 Try:
   curl '$eventgen/v1/transactions?count=3&seed=1'
-  curl -X POST -H 'Content-Type: application/json' --data-binary @event.json $gateway/v1/events/commerce.transaction
+  curl -X POST -H 'Content-Type: application/json' -H "X-API-Key: \$(cat $RUN_DIR/gateway_api_key)" \\
+       --data-binary @event.json $gateway/v1/events/commerce.transaction
   curl $gateway/v1/schemas
   curl $kpi/v1/kpi/summary
   curl -H 'Accept: text/csv' $kpi/v1/kpi/sales-by-region

@@ -22,7 +22,7 @@ export_database_url() {
 DEBIAN_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config curl ca-certificates openssl
   librdkafka-dev kcat libpqxx-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
-  libssl-dev zlib1g-dev libvalijson-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev zlib1g-dev libvalijson-dev libsimdjson-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
 )
 
@@ -89,11 +89,29 @@ pg_stop() {
   fi
 }
 
+# True when process $1 exists and is not a zombie that nobody reaped (kill -0 still succeeds
+# for those, e.g. in a container whose init does not reap orphans).
+pid_alive() {
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# Prints the pid of process $1 (from its pid file) when that process is alive and still runs
+# the binary named $1 (not a recycled pid). Fails otherwise.
+running_pid() {
+  local name="$1" pid exe
+  pid="$(cat "$RUN_DIR/$name.pid" 2>/dev/null)" || return 1
+  pid_alive "$pid" || return 1
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || exe=""
+  exe="${exe% (deleted)}"  # a rebuilt binary: the process still runs the old one
+  [ -z "$exe" ] || [ "${exe##*/}" = "$name" ] || [ "${exe##*/}" = nohup ] || return 1
+  echo "$pid"
+}
+
 # Starts a binary in the background with a pid file and a log under $RUN_DIR.
 start_process() {
   local name="$1"; shift
   local pidfile="$RUN_DIR/$name.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
+  if running_pid "$name" >/dev/null; then return 0; fi
   mkdir -p "$RUN_DIR/logs"
   nohup "$@" >>"$RUN_DIR/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
@@ -103,12 +121,12 @@ start_process() {
 stop_process() {
   local name="$1" pidfile="$RUN_DIR/$1.pid"
   [ -f "$pidfile" ] || return 0
-  local pid; pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
+  local pid
+  if pid="$(running_pid "$name")"; then
     log "stopping $name"
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { log "$name did not stop in 20 s: killing"; kill -KILL "$pid" 2>/dev/null || true; }
+    for _ in $(seq 1 200); do pid_alive "$pid" || break; sleep 0.1; done
+    pid_alive "$pid" && { log "$name did not stop in 20 s: killing"; kill -KILL "$pid" 2>/dev/null || true; }
   fi
   rm -f "$pidfile"
 }
@@ -127,7 +145,7 @@ wait_http() {
 broker_start() {
   local file="$RUN_DIR/kafka.bootstrap"
   BROKER_STARTED_NOW=0
-  if [ ! -f "$RUN_DIR/kafka-dev-broker.pid" ] || ! kill -0 "$(cat "$RUN_DIR/kafka-dev-broker.pid")" 2>/dev/null; then
+  if ! running_pid kafka-dev-broker >/dev/null; then
     BROKER_STARTED_NOW=1
     rm -f "$file"
     log "starting kafka-dev-broker (control API on 127.0.0.1:$BROKER_CONTROL_PORT)"
@@ -157,30 +175,66 @@ retire_warehouse_of_previous_broker() {
   psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $PG_DB" postgres
 }
 
-# A per-stack HMAC key for PII, generated once and kept out of the repository.
-pii_key() {
-  local f="$RUN_DIR/pii_hmac_key"
-  [ -s "$f" ] || { mkdir -p "$RUN_DIR"; openssl rand -hex 32 >"$f"; chmod 600 "$f"; }
+# Prints the secret kept in $RUN_DIR/$1, first generating $2 random bytes (hex) into it. The
+# file is created unreadable to others (umask), so the secret is never exposed, even briefly.
+stack_secret() {
+  local f="$RUN_DIR/$1"
+  [ -s "$f" ] || { mkdir -p "$RUN_DIR"; (umask 077 && openssl rand -hex "$2" >"$f"); }
   cat "$f"
 }
+
+# A per-stack HMAC key for PII, generated once and kept out of the repository.
+pii_key() { stack_secret pii_hmac_key 32; }
+
+# The per-stack gateway API key (all event types): the gateway accepts it (GATEWAY_API_KEYS)
+# and eventgen's load mode sends it (GATEWAY_API_KEY). Clients read it from the same file:
+#   curl -H "X-API-Key: $(cat .run/gateway_api_key)" ...
+gateway_api_key() { stack_secret gateway_api_key 24; }
 
 migrate() {
   log "applying warehouse migrations"
   "$BIN_DIR/transformer" migrate
 }
 
+# The HTTP port of a service of the stack (the dev broker's is its control API).
+service_port() {
+  case "$1" in
+    kafka-dev-broker) echo "$BROKER_CONTROL_PORT" ;;
+    ingest-gateway) echo "$GATEWAY_PORT" ;;
+    eventgen) echo "$EVENTGEN_PORT" ;;
+    transformer) echo "$TRANSFORMER_PORT" ;;
+    kpi-api) echo "$KPI_API_PORT" ;;
+    *) die "unknown service: $1" ;;
+  esac
+}
+
+# Starts the named services (default: all four) and waits until each is ready.
 services_start() {
   : "${KAFKA_BROKERS:?start the broker first}"
   export KAFKA_BROKERS
-  log "starting services"
-  HTTP_PORT="$EVENTGEN_PORT" start_process eventgen "$BIN_DIR/eventgen"
-  HTTP_PORT="$GATEWAY_PORT" start_process ingest-gateway "$BIN_DIR/ingest-gateway"
-  HTTP_PORT="$TRANSFORMER_PORT" PII_HMAC_KEY="$(pii_key)" start_process transformer "$BIN_DIR/transformer"
-  HTTP_PORT="$KPI_API_PORT" start_process kpi-api "$BIN_DIR/kpi-api"
-  wait_http "http://127.0.0.1:$EVENTGEN_PORT/readyz" 30 eventgen
-  wait_http "http://127.0.0.1:$GATEWAY_PORT/readyz" 30 ingest-gateway
-  wait_http "http://127.0.0.1:$TRANSFORMER_PORT/readyz" 60 transformer
-  wait_http "http://127.0.0.1:$KPI_API_PORT/readyz" 30 kpi-api
+  local names=("$@") api_key s
+  [ ${#names[@]} -gt 0 ] || names=(eventgen ingest-gateway transformer kpi-api)
+  log "starting ${names[*]}"
+  api_key="$(gateway_api_key)"
+  for s in "${names[@]}"; do
+    case "$s" in
+      # Load mode posts to this stack's gateway unless GATEWAY_URL says otherwise.
+      eventgen) GATEWAY_URL="${GATEWAY_URL:-http://127.0.0.1:$GATEWAY_PORT}" \
+        GATEWAY_API_KEY="${GATEWAY_API_KEY:-$api_key}" HTTP_PORT="$EVENTGEN_PORT" \
+        start_process eventgen "$BIN_DIR/eventgen" ;;
+      # Keys given in GATEWAY_API_KEYS are accepted beside the stack's own.
+      ingest-gateway) GATEWAY_API_KEYS="$api_key${GATEWAY_API_KEYS:+,$GATEWAY_API_KEYS}" \
+        HTTP_PORT="$GATEWAY_PORT" start_process ingest-gateway "$BIN_DIR/ingest-gateway" ;;
+      transformer) PII_HMAC_KEY="$(pii_key)" HTTP_PORT="$TRANSFORMER_PORT" \
+        start_process transformer "$BIN_DIR/transformer" ;;
+      kpi-api) HTTP_PORT="$KPI_API_PORT" start_process kpi-api "$BIN_DIR/kpi-api" ;;
+      *) die "unknown service: $s" ;;
+    esac
+  done
+  for s in "${names[@]}"; do
+    # The transformer connects to PostgreSQL and Kafka before it is ready.
+    wait_http "http://127.0.0.1:$(service_port "$s")/readyz" "$([ "$s" = transformer ] && echo 60 || echo 30)" "$s"
+  done
 }
 
 services_stop() {

@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   eventgen::LoadOptions load;
   load.gateway_url =
       env.get_string("GATEWAY_URL", "http://127.0.0.1:8080", "where load mode sends events");
+  load.api_key = env.get_secret("GATEWAY_API_KEY", "", "API key load mode sends to the gateway");
   load.rates.malformed_timestamp = env.get_double("MALFORMED_TIMESTAMP_RATE", 0.05, 0, 1,
                                                   "default share of malformed timestamps");
   load.rates.missing_field = env.get_double("MISSING_FIELD_RATE", 0.03, 0, 1,

@@ -22,11 +22,13 @@
 #include "common/http/http_server.hpp"
 #include "common/metrics/metrics.hpp"
 #include "load_jobs.hpp"
+#include "load_routes.hpp"
 
 namespace analytics::eventgen {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -56,6 +58,11 @@ class FakeGateway {
     std::lock_guard lock(mu_);
     return types_;
   }
+  /// Every distinct X-API-Key value received; "" stands for a request without the header.
+  std::set<std::string> api_keys() const {
+    std::lock_guard lock(mu_);
+    return api_keys_;
+  }
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res) {
@@ -63,6 +70,7 @@ class FakeGateway {
     {
       std::lock_guard lock(mu_);
       types_.insert(req.matches[1]);
+      api_keys_.insert(req.get_header_value("X-API-Key"));
     }
     if (mode_ == GatewayMode::kUnavailable) {
       res.status = 503;
@@ -101,6 +109,7 @@ class FakeGateway {
   std::atomic<uint64_t> received_{0}, rejected_{0}, requests_{0};
   mutable std::mutex mu_;
   std::set<std::string> types_;
+  std::set<std::string> api_keys_;
 };
 
 /// A port nothing listens on: one a server had and gave back.
@@ -208,6 +217,28 @@ TEST(LoadRunnerTest, InteractionsGoToTheirEventTypeAndABatchNeverExceedsTheCount
   EXPECT_EQ(gateway.types(), std::set<std::string>{"user.interaction"});
   expect_totals_add_up(p);
   EXPECT_TRUE(p.reconciled) << p.last_error;
+}
+
+TEST(LoadRunnerTest, EveryRequestCarriesTheApiKey) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.api_key = "k3y-for-the-gateway";
+  o.count = 250;
+  o.batch_size = 100;
+  LoadProgress p = run_bounded(o);
+  EXPECT_EQ(gateway.requests(), 3u);
+  EXPECT_EQ(gateway.api_keys(), std::set<std::string>{"k3y-for-the-gateway"});
+  // A secret stays out of what the runner reports.
+  EXPECT_THAT(p.to_json(), Not(HasSubstr("k3y")));
+}
+
+TEST(LoadRunnerTest, NoApiKeyHeaderWithoutAKey) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.count = 10;
+  run_bounded(o);
+  EXPECT_EQ(gateway.requests(), 1u);
+  EXPECT_EQ(gateway.api_keys(), std::set<std::string>{""});
 }
 
 TEST(LoadRunnerTest, UnavailableGatewayCountsEveryEventAsFailed) {
@@ -420,6 +451,31 @@ TEST(LoadJobsTest, AJobRunsToCompletion) {
   EXPECT_EQ(status.at("requests"), 10);
   EXPECT_EQ(status.at("reconciled"), true);
   EXPECT_EQ(status.at("cancelled"), false);
+}
+
+TEST(LoadJobsTest, JobsStartedOverHttpSendTheConfiguredApiKey) {
+  FakeGateway gateway;
+  LoadJobs jobs;
+  LoadOptions defaults = options_for(gateway);
+  defaults.api_key = "key-from-the-environment";
+  metrics::Registry registry;
+  http::Server eventgen("eventgen", registry);
+  register_load_routes(eventgen, jobs, defaults);
+  httplib::Client client("127.0.0.1", eventgen.start("127.0.0.1", 0));
+  auto res =
+      client.Post("/v1/load", R"({"event_type":"interactions","count":300,"batch_size":100})",
+                  "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 202) << res->body;
+  EXPECT_THAT(res->body, Not(HasSubstr("key-from")));
+  auto status =
+      wait_until_done(jobs, nlohmann::json::parse(res->body).at("job_id").get<std::string>());
+  ASSERT_TRUE(status.value("done", false)) << status.dump();
+  EXPECT_EQ(status.at("sent"), 300);
+  EXPECT_THAT(status.dump(), Not(HasSubstr("key-from")));
+  EXPECT_EQ(gateway.requests(), 3u);
+  EXPECT_EQ(gateway.api_keys(), std::set<std::string>{"key-from-the-environment"});
+  eventgen.stop();
 }
 
 TEST(LoadJobsTest, CancelStopsAJob) {

@@ -14,6 +14,8 @@ namespace analytics::eventgen {
 /// `duration_seconds` bounds the run.
 struct LoadOptions {
   std::string gateway_url = "http://127.0.0.1:8080";
+  /// Sent as `X-API-Key` on every POST when not empty. A secret: never logged or reported.
+  std::string api_key;
   std::string event_type = "commerce.transaction";  // or "user.interaction"
   double rate = 1000;                               // target events per second
   double duration_seconds = 0;                      // 0: no time bound
