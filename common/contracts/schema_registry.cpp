@@ -1,42 +1,22 @@
 #include "common/contracts/schema_registry.hpp"
 
+#include <simdjson.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
+
+#include "common/contracts/compiled_schema.hpp"
 
 namespace analytics::contracts {
 
 struct SchemaRegistry::Entry {
   std::string text;
-  valijson::Schema schema;
+  CompiledSchema compiled;
 };
-
-namespace {
-
-/// valijson context ["<root>", "[properties]", "[currency]"] -> "properties.currency".
-std::string field_path(const std::vector<std::string>& context) {
-  std::string out;
-  for (const auto& part : context) {
-    if (part == "<root>") continue;
-    std::string name = part;
-    if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
-      name = name.substr(1, name.size() - 2);
-    }
-    if (!out.empty()) out += ".";
-    out += name;
-  }
-  return out;
-}
-
-}  // namespace
 
 SchemaRegistry::SchemaRegistry() = default;
 SchemaRegistry::~SchemaRegistry() = default;
@@ -59,17 +39,14 @@ SchemaRegistry SchemaRegistry::load(const std::string& schemas_dir) {
       std::ifstream in(file.path());
       std::stringstream buf;
       buf << in.rdbuf();
-      auto entry = std::make_unique<Entry>();
-      entry->text = buf.str();
+      std::string text = buf.str();
       try {
-        auto doc = nlohmann::json::parse(entry->text);
-        valijson::SchemaParser parser;
-        valijson::adapters::NlohmannJsonAdapter adapter(doc);
-        parser.populateSchema(adapter, entry->schema);
+        auto compiled = CompiledSchema::compile(nlohmann::json::parse(text));
+        registry.schemas_[{type_dir.path().filename().string(), std::stoi(m[1])}] =
+            std::make_unique<Entry>(Entry{std::move(text), std::move(compiled)});
       } catch (const std::exception& e) {
         throw std::runtime_error("invalid schema " + file.path().string() + ": " + e.what());
       }
-      registry.schemas_[{type_dir.path().filename().string(), std::stoi(m[1])}] = std::move(entry);
     }
   }
   if (registry.schemas_.empty()) throw std::runtime_error("no schemas in " + schemas_dir);
@@ -99,30 +76,24 @@ std::optional<std::string> SchemaRegistry::schema_text(const std::string& event_
   return it->second->text;
 }
 
+const CompiledSchema* SchemaRegistry::compiled(const std::string& event_type, int version) const {
+  auto it = schemas_.find({event_type, version});
+  return it == schemas_.end() ? nullptr : &it->second->compiled;
+}
+
 std::vector<FieldError> SchemaRegistry::validate(const std::string& event_type, int version,
                                                  const nlohmann::json& event) const {
-  auto it = schemas_.find({event_type, version});
-  if (it == schemas_.end()) {
+  const CompiledSchema* schema = compiled(event_type, version);
+  if (!schema) {
     throw std::out_of_range("unknown schema " + event_type + " v" + std::to_string(version));
   }
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(event);
-  std::vector<FieldError> errors;
-  if (validator.validate(it->second->schema, target, &results)) return errors;
-  static const std::regex kMissing(R"(Missing required property '([^']+)')");
-  for (const auto& err : results) {
-    // valijson also reports each failing property's parent ("Failed to validate against
-    // schema associated with property name ..."); the leaf error already says it better.
-    if (err.description.rfind("Failed to validate against schema associated", 0) == 0) continue;
-    FieldError fe{field_path(err.context), err.description};
-    std::smatch m;
-    if (std::regex_search(err.description, m, kMissing)) {
-      fe.field = fe.field.empty() ? m[1].str() : fe.field + "." + m[1].str();
-      fe.message = "is required";
-    }
-    errors.push_back(std::move(fe));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (auto error = parser.parse(event.dump()).get(doc)) {
+    return {{"", std::string("not valid JSON: ") + simdjson::error_message(error)}};
   }
+  std::vector<FieldError> errors;
+  schema->validate(doc, errors);
   return errors;
 }
 

@@ -7,17 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "common/contracts/field_error.hpp"
+
 namespace analytics::contracts {
 
-/// Why an event failed its schema: `field` is a dotted path ("price", "properties.currency"),
-/// empty for the whole document.
-struct FieldError {
-  std::string field;
-  std::string message;
-};
+class CompiledSchema;
 
-/// The JSON Schemas in proto/schemas/<event_type>/v<N>.json, parsed once at load.
-/// Immutable after load; validate() is thread-safe.
+/// The JSON Schemas in proto/schemas/<event_type>/v<N>.json, compiled once at load.
+/// Immutable after load; every method is thread-safe.
 class SchemaRegistry {
  public:
   /// Throws std::runtime_error if a schema file is unreadable or not a valid schema.
@@ -32,8 +29,13 @@ class SchemaRegistry {
   /// The schema document as stored, or nullopt.
   std::optional<std::string> schema_text(const std::string& event_type, int version) const;
 
-  /// Errors of `event` against the schema; empty when valid. Throws std::out_of_range for an
-  /// unknown type/version.
+  /// The compiled schema, or nullptr for an unknown type/version. The hot path: callers parse
+  /// with simdjson and validate the parsed value.
+  const CompiledSchema* compiled(const std::string& event_type, int version) const;
+
+  /// Errors of `event` against the schema (through the same compiled schema); empty when
+  /// valid. For tests and tools, not the hot path. Throws std::out_of_range for an unknown
+  /// type/version.
   std::vector<FieldError> validate(const std::string& event_type, int version,
                                    const nlohmann::json& event) const;
 

@@ -8,15 +8,34 @@
 #include "common/kafka/detail.hpp"
 
 namespace analytics::kafka {
+
+/// The latest delivery outcomes, for readiness.
+struct Producer::DeliveryHealth {
+  using Clock = std::chrono::steady_clock;
+  std::mutex mu;
+  Clock::time_point last_success{};
+  Clock::time_point last_failure{};
+  std::string last_error;
+
+  void record(bool ok, const std::string& error) {
+    std::lock_guard lock(mu);
+    if (ok) {
+      last_success = Clock::now();
+    } else {
+      last_failure = Clock::now();
+      last_error = error;
+    }
+  }
+};
+
 namespace {
 
 class DeliveryReports : public RdKafka::DeliveryReportCb {
  public:
-  explicit DeliveryReports(std::atomic<bool>& brokers_down) : brokers_down_(brokers_down) {}
+  DeliveryReports(std::atomic<bool>& brokers_down, Producer::DeliveryHealth& health)
+      : brokers_down_(brokers_down), health_(health) {}
 
   void dr_cb(RdKafka::Message& msg) override {
-    std::unique_ptr<DeliveryCallback> cb(static_cast<DeliveryCallback*>(msg.msg_opaque()));
-    if (!cb) return;
     DeliveryResult result;
     result.ok = msg.err() == RdKafka::ERR_NO_ERROR;
     if (!result.ok) {
@@ -24,13 +43,15 @@ class DeliveryReports : public RdKafka::DeliveryReportCb {
       result.retryable = detail::is_retryable(msg.err());
     }
     if (result.ok) brokers_down_ = false;
+    health_.record(result.ok, result.error);
     result.partition = msg.partition();
     result.offset = msg.offset();
-    (*cb)(result);
+    if (msg.msg_opaque()) DeliveryGroup::report(msg.msg_opaque(), std::move(result));
   }
 
  private:
   std::atomic<bool>& brokers_down_;
+  Producer::DeliveryHealth& health_;
 };
 
 /// Watches client-level errors; all brokers down is the one callers need to know about.
@@ -51,7 +72,8 @@ class ClientEvents : public RdKafka::EventCb {
 }  // namespace
 
 Producer::Producer(const Properties& props)
-    : dr_cb_(std::make_unique<DeliveryReports>(brokers_down_)),
+    : health_(std::make_unique<DeliveryHealth>()),
+      dr_cb_(std::make_unique<DeliveryReports>(brokers_down_, *health_)),
       event_cb_(std::make_unique<ClientEvents>(brokers_down_)) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   Properties effective = {{"linger.ms", "5"}, {"compression.type", "lz4"}};
@@ -82,10 +104,10 @@ Producer::~Producer() {
 }
 
 void Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
-                       const std::vector<Header>& headers, DeliveryCallback on_delivery) {
+                       const std::vector<Header>& headers, DeliveryGroup& group, size_t index) {
   RdKafka::Headers* hdrs = RdKafka::Headers::create();
   for (const auto& h : headers) hdrs->add(h.key, h.value);
-  auto* opaque = new DeliveryCallback(std::move(on_delivery));
+  DeliveryGroup::Slot* opaque = group.begin_send(index);
   RdKafka::ErrorCode err =
       producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                          const_cast<char*>(value.data()), value.size(),
@@ -93,7 +115,7 @@ void Producer::produce(const std::string& topic, std::string_view key, std::stri
   if (err != RdKafka::ERR_NO_ERROR) {
     // On failure librdkafka keeps ownership of nothing: free what we handed over.
     delete hdrs;
-    delete opaque;
+    group.cancel_send();
     throw KafkaError("produce to " + topic + " failed: " + RdKafka::err2str(err),
                      detail::is_retryable(err));
   }
@@ -101,6 +123,16 @@ void Producer::produce(const std::string& topic, std::string_view key, std::stri
 
 bool Producer::flush(int timeout_ms) {
   return producer_->flush(timeout_ms) == RdKafka::ERR_NO_ERROR;
+}
+
+std::string Producer::failing_deliveries(int window_ms) const {
+  std::lock_guard lock(health_->mu);
+  auto now = DeliveryHealth::Clock::now();
+  if (health_->last_failure <= health_->last_success ||
+      now - health_->last_failure > std::chrono::milliseconds(window_ms)) {
+    return "";
+  }
+  return "deliveries failing: " + health_->last_error;
 }
 
 std::string Producer::check_connectivity(int timeout_ms) {
@@ -112,25 +144,50 @@ std::string Producer::check_connectivity(int timeout_ms) {
   return "";
 }
 
+DeliveryGroup::DeliveryGroup(size_t size)
+    : results_(size, DeliveryResult{false, "no acknowledgement yet", true, -1, -1}),
+      slots_(size),
+      pending_(size) {
+  for (size_t i = 0; i < size; ++i) slots_[i] = Slot{this, i};
+}
+
 std::shared_ptr<DeliveryGroup> DeliveryGroup::create(size_t size) {
   return std::shared_ptr<DeliveryGroup>(new DeliveryGroup(size));
 }
 
-DeliveryCallback DeliveryGroup::slot(size_t index) {
-  return [self = shared_from_this(), index](const DeliveryResult& r) { self->complete(index, r); };
+DeliveryGroup::Slot* DeliveryGroup::begin_send(size_t index) {
+  std::lock_guard lock(mu_);
+  if (awaiting_reports_++ == 0) pinned_ = shared_from_this();
+  return &slots_[index];
+}
+
+void DeliveryGroup::cancel_send() {
+  std::shared_ptr<DeliveryGroup> unpin;
+  std::lock_guard lock(mu_);
+  if (--awaiting_reports_ == 0) unpin = std::move(pinned_);
+}
+
+void DeliveryGroup::report(void* opaque, DeliveryResult result) {
+  auto* slot = static_cast<Slot*>(opaque);
+  slot->group->complete(slot->index, std::move(result), /*reported=*/true);
 }
 
 void DeliveryGroup::fail(size_t index, const std::string& error, bool retryable) {
   DeliveryResult r;
   r.error = error;
   r.retryable = retryable;
-  complete(index, std::move(r));
+  complete(index, std::move(r), /*reported=*/false);
 }
 
-void DeliveryGroup::complete(size_t index, DeliveryResult result) {
-  std::lock_guard lock(mu_);
-  results_[index] = std::move(result);
-  if (--pending_ == 0) cv_.notify_all();
+void DeliveryGroup::complete(size_t index, DeliveryResult result, bool reported) {
+  // The last report may drop the last reference: destroy only after the lock is released.
+  std::shared_ptr<DeliveryGroup> unpin;
+  {
+    std::lock_guard lock(mu_);
+    results_[index] = std::move(result);
+    if (--pending_ == 0) cv_.notify_all();
+    if (reported && --awaiting_reports_ == 0) unpin = std::move(pinned_);
+  }
 }
 
 bool DeliveryGroup::wait(int timeout_ms) {

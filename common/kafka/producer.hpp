@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,7 +28,7 @@ struct DeliveryResult {
   int64_t offset = -1;
 };
 
-using DeliveryCallback = std::function<void(const DeliveryResult&)>;
+class DeliveryGroup;
 
 struct Header {
   std::string key;
@@ -37,8 +36,7 @@ struct Header {
 };
 
 /// Idempotent producer (`enable.idempotence=true`, `acks=all` are forced on). A background
-/// thread polls for delivery reports and runs the callbacks, so callbacks must be quick and
-/// must not call back into this producer's flush(). Thread-safe.
+/// thread polls for delivery reports and records each in its DeliveryGroup. Thread-safe.
 /// The destructor flushes (up to 10 s) so no enqueued message is silently dropped.
 class Producer {
  public:
@@ -47,11 +45,11 @@ class Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  /// Enqueues a copy of key/value. `on_delivery` runs exactly once, on the poll thread.
-  /// Throws KafkaError (retryable for a full local queue) when the message cannot be enqueued;
-  /// in that case `on_delivery` is not called.
+  /// Enqueues a copy of key/value; its delivery report becomes result `index` of `group`
+  /// (which stays alive until the report arrives). Throws KafkaError (retryable for a full
+  /// local queue) when the message cannot be enqueued; `group` then gets no result for it.
   void produce(const std::string& topic, std::string_view key, std::string_view value,
-               const std::vector<Header>& headers, DeliveryCallback on_delivery);
+               const std::vector<Header>& headers, DeliveryGroup& group, size_t index);
 
   /// Waits until all enqueued messages are delivered or failed; false on timeout.
   bool flush(int timeout_ms);
@@ -65,8 +63,15 @@ class Producer {
   /// message timeouts.
   bool brokers_down() const { return brokers_down_.load(); }
 
+  /// The error of the latest delivery report when it failed within the last `window_ms` and
+  /// none succeeded since; else empty. For readiness: produces are failing right now.
+  std::string failing_deliveries(int window_ms) const;
+
+  struct DeliveryHealth;
+
  private:
   std::atomic<bool> brokers_down_{false};
+  std::unique_ptr<DeliveryHealth> health_;
   std::unique_ptr<RdKafka::DeliveryReportCb> dr_cb_;
   std::unique_ptr<RdKafka::EventCb> event_cb_;
   std::unique_ptr<RdKafka::Producer> producer_;
@@ -75,31 +80,43 @@ class Producer {
 };
 
 /// Collects the delivery results of a group of messages (one HTTP request's worth) and lets
-/// the producing thread wait for all of them. Shared ownership keeps it alive for callbacks
-/// that arrive after a waiter gave up. Thread-safe.
+/// the producing thread wait for all of them. Kept alive by the producer until the last report
+/// of an enqueued message arrived, even when its waiter gave up. Thread-safe.
 class DeliveryGroup : public std::enable_shared_from_this<DeliveryGroup> {
  public:
   static std::shared_ptr<DeliveryGroup> create(size_t size);
-  /// Callback that stores the result of message `index`.
-  DeliveryCallback slot(size_t index);
   /// Marks message `index` as never enqueued, with `error`.
   void fail(size_t index, const std::string& error, bool retryable);
-  /// Waits until every slot has a result; false on timeout.
+  /// Waits until every message has a result; false on timeout.
   bool wait(int timeout_ms);
   /// Results by index; complete only after wait() returned true.
   std::vector<DeliveryResult> results() const;
 
+  /// The producer's delivery report for the message sent with `opaque` (from begin_send()).
+  static void report(void* opaque, DeliveryResult result);
+
  private:
+  friend class Producer;
+  struct Slot {
+    DeliveryGroup* group;
+    size_t index;
+  };
   // A message whose result never arrives (the waiter gave up) counts as a transient failure.
-  explicit DeliveryGroup(size_t size)
-      : results_(size, DeliveryResult{false, "no acknowledgement yet", true, -1, -1}),
-        pending_(size) {}
-  void complete(size_t index, DeliveryResult result);
+  explicit DeliveryGroup(size_t size);
+  /// Before enqueueing message `index`: its report's opaque pointer; pins the group.
+  Slot* begin_send(size_t index);
+  /// The enqueue of a begin_send() failed: no report will come for it.
+  void cancel_send();
+  /// A delivery report for message `index` (or a failure before sending).
+  void complete(size_t index, DeliveryResult result, bool reported);
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<DeliveryResult> results_;
+  std::vector<Slot> slots_;
   size_t pending_;
+  size_t awaiting_reports_ = 0;
+  std::shared_ptr<DeliveryGroup> pinned_;  // self, while reports are awaited
 };
 
 }  // namespace analytics::kafka

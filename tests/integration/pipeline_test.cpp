@@ -101,8 +101,8 @@ TEST_F(PipelineTest, GeneratedOrdersFlowThroughEveryLayerIntoTheKpis) {
   EXPECT_GT(data["total_revenue"].get<double>(), 0.0);
 
   // Once everything is in the warehouse, the transformer reports no lag for the topic.
-  std::string lag_line = "transformer_consumer_lag_records{topic=\"" + prefix_ +
-                         "events.commerce.transaction\"} 0\n";
+  std::string lag_line =
+      "transformer_consumer_lag_records{topic=\"" + prefix_ + "events.commerce.transaction\"} 0\n";
   for (int i = 0; i < 50 && registry_.render().find(lag_line) == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -159,9 +159,9 @@ TEST_F(PipelineTest, HostileRecordsAreQuarantinedAndThePipelineKeepsFlowing) {
   const std::string binary_key("\xff\x00\x01", 3);
 
   auto group = kafka::DeliveryGroup::create(3);
-  producer_->produce(topic, "4242", with_nul.dump(), {{"request_id", "\xfe\xff"}}, group->slot(0));
-  producer_->produce(topic, binary_key, not_json, {}, group->slot(1));
-  producer_->produce(topic, "4242", good.dump(), {}, group->slot(2));
+  producer_->produce(topic, "4242", with_nul.dump(), {{"request_id", "\xfe\xff"}}, *group, 0);
+  producer_->produce(topic, binary_key, not_json, {}, *group, 1);
+  producer_->produce(topic, "4242", good.dump(), {}, *group, 2);
   ASSERT_TRUE(group->wait(30000));
   for (const auto& r : group->results()) ASSERT_TRUE(r.ok) << r.error;
 

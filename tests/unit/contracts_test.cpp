@@ -121,12 +121,14 @@ TEST_F(SchemaRegistryTest, KnowsTheEventTypesAndVersionsInProto) {
   EXPECT_THAT(registry_->event_types(), Contains("commerce.transaction"));
   EXPECT_THAT(registry_->event_types(), Contains("user.interaction"));
   EXPECT_THAT(registry_->event_types(), Contains("dlq"));
-  EXPECT_THAT(registry_->versions("commerce.transaction"), ElementsAre(1));
+  EXPECT_THAT(registry_->versions("commerce.transaction"), ElementsAre(1, 2));
   EXPECT_THAT(registry_->versions("no.such.type"), IsEmpty());
   auto text = registry_->schema_text("commerce.transaction", 1);
   ASSERT_TRUE(text.has_value());
   EXPECT_EQ(nlohmann::json::parse(*text).at("$id"), "commerce.transaction/v1");
-  EXPECT_FALSE(registry_->schema_text("commerce.transaction", 2).has_value());
+  EXPECT_EQ(nlohmann::json::parse(*registry_->schema_text("commerce.transaction", 2)).at("$id"),
+            "commerce.transaction/v2");
+  EXPECT_FALSE(registry_->schema_text("commerce.transaction", 3).has_value());
 }
 
 TEST_F(SchemaRegistryTest, UnknownTypeOrVersionThrowsOutOfRange) {
@@ -192,6 +194,20 @@ TEST_F(SchemaRegistryTest, EveryProblemIsReported) {
   EXPECT_THAT(fields, Contains("customer_id"));
   EXPECT_THAT(fields, Contains("quantity"));
   EXPECT_THAT(fields, Contains("status"));
+}
+
+TEST_F(SchemaRegistryTest, EveryValidV1OrderIsAValidV2Order) {
+  EXPECT_THAT(registry_->validate("commerce.transaction", 2, clean_transaction()), IsEmpty());
+  auto v2 = clean_transaction();
+  v2["currency"] = "EUR";
+  v2["discount"] = 5.5;
+  v2["schema_version"] = 2;
+  EXPECT_THAT(registry_->validate("commerce.transaction", 2, v2), IsEmpty());
+  v2["currency"] = "euro";
+  v2["discount"] = -1;
+  auto fields = fields_of(registry_->validate("commerce.transaction", 2, v2));
+  EXPECT_THAT(fields, Contains("currency"));
+  EXPECT_THAT(fields, Contains("discount"));
 }
 
 TEST_F(SchemaRegistryTest, NonObjectIsRejected) {

@@ -12,12 +12,8 @@ namespace {
 
 constexpr size_t kMaxDeadLetterRaw = 64 * 1024;
 
-/// The record key: the key field's value as text ("4821" for a number), empty when absent.
-std::string key_of(const nlohmann::json& doc, const std::string& field) {
-  auto it = doc.find(field);
-  if (it == doc.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
+/// Readiness turns red while the latest deliveries fail, for this long after the last one.
+constexpr int kFailingDeliveriesWindowMs = 30000;
 
 }  // namespace
 
@@ -25,26 +21,42 @@ EventIngestor::EventIngestor(const contracts::SchemaRegistry& schemas,
                              const contracts::TopicCatalog& topics, kafka::Producer& producer,
                              int delivery_timeout_ms, size_t max_event_bytes,
                              metrics::Registry& registry)
-    : schemas_(schemas),
-      topics_(topics),
+    : topics_(topics),
       producer_(producer),
       delivery_timeout_ms_(delivery_timeout_ms),
-      max_event_bytes_(max_event_bytes),
-      registry_(registry) {}
+      kafka_failures_(registry.counter("gateway_kafka_failures_total",
+                                       "Requests answered 503/500 because Kafka failed")) {
+  for (const auto& event_type : schemas.event_types()) {
+    auto topic = topics.for_event_type(event_type);
+    if (!topic) continue;  // e.g. the dead-letter schema: not accepted from clients
+    auto counter = [&](const char* outcome) {
+      return &registry.counter("gateway_events_total", "Events acknowledged by Kafka, by outcome",
+                               {{"event_type", event_type}, {"outcome", outcome}});
+    };
+    types_.emplace(event_type,
+                   EventType{std::make_unique<RecordChecker>(schemas, event_type, topic->key_field,
+                                                             max_event_bytes),
+                             counter("accepted"), counter("rejected")});
+  }
+}
 
-std::string EventIngestor::dead_letter(const std::string& event_type, int version,
-                                       const RawRecord& record, const RecordOutcome& outcome,
-                                       const std::string& request_id,
+std::string EventIngestor::kafka_problem(int timeout_ms) {
+  std::string problem = producer_.check_connectivity(timeout_ms);
+  return problem.empty() ? producer_.failing_deliveries(kFailingDeliveriesWindowMs) : problem;
+}
+
+std::string EventIngestor::dead_letter(const std::string& event_type, const RawRecord& record,
+                                       const CheckedRecord& checked, const std::string& request_id,
                                        const std::string& received_at) const {
   nlohmann::json errors = nlohmann::json::array();
-  for (const auto& e : outcome.errors)
+  for (const auto& e : checked.errors)
     errors.push_back({{"field", e.field}, {"message", e.message}});
-  nlohmann::json dlq = {{"event_type", event_type},  {"schema_version", version},
+  nlohmann::json dlq = {{"event_type", event_type},  {"schema_version", checked.version},
                         {"request_id", request_id},  {"record_index", record.index},
-                        {"reason", outcome.reason},  {"errors", errors},
+                        {"reason", checked.reason},  {"errors", errors},
                         {"received_at", received_at}};
   // A dead letter must itself fit in a Kafka message: keep the first kMaxDeadLetterRaw bytes.
-  std::string raw = record.raw.substr(0, kMaxDeadLetterRaw);
+  std::string_view raw = record.raw.substr(0, kMaxDeadLetterRaw);
   if (raw.size() < record.raw.size()) {
     dlq["raw_truncated"] = true;
     dlq["raw_bytes"] = record.raw.size();
@@ -64,10 +76,11 @@ std::string EventIngestor::unavailable() {
 }
 
 IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
-                                    std::vector<RawRecord>& records,
+                                    const std::vector<RawRecord>& records,
                                     const std::string& request_id) {
+  auto type = types_.find(event_type);
   auto topic = topics_.for_event_type(event_type);
-  if (!topic || !schemas_.schema_text(event_type, version)) {
+  if (type == types_.end() || !topic) {
     throw std::out_of_range("unknown event type " + event_type + " v" + std::to_string(version));
   }
   const auto& dlq_topic = topics_.dead_letter();
@@ -80,8 +93,9 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
   out.records.resize(records.size());
   auto group = kafka::DeliveryGroup::create(records.size());
   bool enqueue_failed = false;
+  CheckedRecord checked;  // reused: its buffers keep their capacity from record to record
   for (size_t i = 0; i < records.size(); ++i) {
-    RawRecord& rec = records[i];
+    const RawRecord& rec = records[i];
     RecordOutcome& outcome = out.records[i];
     outcome.index = rec.index;
     if (enqueue_failed) {
@@ -89,42 +103,24 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
       group->fail(i, "not sent: an earlier record of this request could not be enqueued", true);
       continue;
     }
-    std::string payload;
-    if (!rec.doc) {
-      outcome.reason = "malformed_json";
-      outcome.errors.push_back({"", rec.parse_error});
-    } else if (!rec.doc->is_object()) {
-      outcome.reason = "not_an_object";
-      outcome.errors.push_back({"", "an event must be a JSON object"});
-    } else {
-      outcome.errors = schemas_.validate(event_type, version, *rec.doc);
-      if (!outcome.errors.empty()) {
-        outcome.reason = "schema_violation";
-      } else {
-        (*rec.doc)["received_at"] = received_at;
-        payload = rec.doc->dump();
-        if (payload.size() > max_event_bytes_) {
-          outcome.reason = "too_large";
-          outcome.errors.push_back({"", "event is " + std::to_string(payload.size()) +
-                                            " bytes; the limit is " +
-                                            std::to_string(max_event_bytes_)});
-        }
-      }
-    }
-    outcome.accepted = outcome.reason.empty();
+    type->second.checker->check(rec.raw, rec.line, version, received_at, checked);
+    outcome.accepted = checked.accepted();
+    outcome.reason = checked.reason;
+    outcome.version = checked.version;
+    headers[2].value = std::to_string(checked.version);
     try {
       if (outcome.accepted) {
-        producer_.produce(topic->name, key_of(*rec.doc, topic->key_field), payload, headers,
-                          group->slot(i));
+        producer_.produce(topic->name, checked.key, checked.payload, headers, *group, i);
       } else {
         producer_.produce(dlq_topic.name, request_id,
-                          dead_letter(event_type, version, rec, outcome, request_id, received_at),
-                          headers, group->slot(i));
+                          dead_letter(event_type, rec, checked, request_id, received_at), headers,
+                          *group, i);
       }
     } catch (const kafka::KafkaError& e) {
       group->fail(i, e.what(), e.retryable());
       enqueue_failed = true;
     }
+    outcome.errors = std::move(checked.errors);
   }
 
   if (!group->wait(delivery_timeout_ms_)) {
@@ -133,29 +129,25 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
         "Kafka did not acknowledge within " + std::to_string(delivery_timeout_ms_) + " ms";
   }
   auto results = group->results();
+  size_t delivered_accepted = 0;
+  size_t delivered_rejected = 0;
   for (size_t i = 0; i < out.records.size(); ++i) {
     auto& outcome = out.records[i];
+    outcome.delivered = results[i].ok;
     if (!results[i].ok) {
       if (!out.kafka_failed) out.kafka_error = results[i].error;
       out.kafka_failed = true;
       out.kafka_retryable = out.kafka_retryable && results[i].retryable;
+      outcome.kafka_error = results[i].error;
     }
     outcome.partition = results[i].partition;
     outcome.offset = results[i].offset;
     (outcome.accepted ? out.accepted : out.rejected) += 1;
+    if (outcome.delivered) (outcome.accepted ? delivered_accepted : delivered_rejected) += 1;
   }
-  registry_
-      .counter("gateway_events_total", "Events by type and outcome",
-               {{"event_type", event_type}, {"outcome", "accepted"}})
-      .inc(out.kafka_failed ? 0 : out.accepted);
-  registry_
-      .counter("gateway_events_total", "Events by type and outcome",
-               {{"event_type", event_type}, {"outcome", "rejected"}})
-      .inc(out.kafka_failed ? 0 : out.rejected);
-  if (out.kafka_failed) {
-    registry_.counter("gateway_kafka_failures_total", "Requests answered 503 because Kafka failed")
-        .inc();
-  }
+  type->second.accepted->inc(delivered_accepted);
+  type->second.rejected->inc(delivered_rejected);
+  if (out.kafka_failed) kafka_failures_.inc();
   return out;
 }
 

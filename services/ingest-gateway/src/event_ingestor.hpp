@@ -1,5 +1,7 @@
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -7,6 +9,7 @@
 #include "common/contracts/topic_catalog.hpp"
 #include "common/kafka/producer.hpp"
 #include "common/metrics/metrics.hpp"
+#include "event_record.hpp"
 #include "request_body.hpp"
 
 namespace analytics::gateway {
@@ -17,7 +20,10 @@ struct RecordOutcome {
   bool accepted = false;
   std::string reason;  // rejected: schema_violation | malformed_json | not_an_object | too_large
   std::vector<contracts::FieldError> errors;
-  int32_t partition = -1;  // where the accepted record (or its dead letter) landed
+  int version = 0;          // the schema version the record was checked against
+  bool delivered = false;   // Kafka acknowledged the record (or its dead letter)
+  std::string kafka_error;  // not delivered: why
+  int32_t partition = -1;   // where the record (or its dead letter) landed
   int64_t offset = -1;
 };
 
@@ -26,49 +32,54 @@ struct IngestOutcome {
   size_t accepted = 0;
   size_t rejected = 0;
   /// Some record (event or dead letter) was not acknowledged by Kafka in time: the request must
-  /// be answered 503 and retried by the client. Records already written are deduplicated
-  /// downstream by their ids.
+  /// be answered 503 (or 500) naming, per record, what did reach Kafka.
   bool kafka_failed = false;
   bool kafka_retryable = true;  // false when some failure cannot clear by retrying
   std::string kafka_error;
 };
 
-/// "No schema, no entry": validates each record against its JSON Schema, sends valid ones to
-/// the event type's topic (keyed by the catalogue's key field, `received_at` added) and
-/// invalid ones to the dead-letter topic with the reason, then waits for the broker's
-/// acknowledgement of every message. It stops enqueueing at the first record Kafka will not
-/// take, so a failed request adds as little as possible to the topics. Thread-safe (one instance
-/// serves all HTTP threads).
+/// "No schema, no entry": checks each record (RecordChecker), sends valid ones to the event
+/// type's topic (keyed by the catalogue's key field, `received_at` added) and invalid ones to
+/// the dead-letter topic with the reason, then waits for the broker's acknowledgement of every
+/// message. It stops enqueueing at the first record Kafka will not take, so a failed request
+/// adds as little as possible to the topics. Thread-safe (one instance serves all HTTP threads).
 class EventIngestor {
  public:
-  /// `max_event_bytes`: an accepted event larger than this once serialised is rejected as
+  /// `max_event_bytes`: an accepted event larger than this once stamped is rejected as
   /// too_large (it must stay below the producer's message.max.bytes).
   EventIngestor(const contracts::SchemaRegistry& schemas, const contracts::TopicCatalog& topics,
                 kafka::Producer& producer, int delivery_timeout_ms, size_t max_event_bytes,
                 metrics::Registry& registry);
 
-  /// For /readyz: empty when a broker answers a metadata request within `timeout_ms`.
-  std::string kafka_problem(int timeout_ms) { return producer_.check_connectivity(timeout_ms); }
+  /// For /readyz: empty when a broker answers a metadata request within `timeout_ms` and
+  /// deliveries are not failing right now.
+  std::string kafka_problem(int timeout_ms);
 
   /// Why Kafka cannot take events right now (every broker down and still unreachable within
   /// a second), or empty. Lets a request fail fast with 503 instead of waiting for timeouts.
   std::string unavailable();
 
-  /// Throws std::out_of_range when event_type/version has no schema or no topic.
-  IngestOutcome ingest(const std::string& event_type, int version, std::vector<RawRecord>& records,
-                       const std::string& request_id);
+  /// `version`: the schema version for records that name none. Throws std::out_of_range when
+  /// event_type/version has no schema or no topic.
+  IngestOutcome ingest(const std::string& event_type, int version,
+                       const std::vector<RawRecord>& records, const std::string& request_id);
 
  private:
-  std::string dead_letter(const std::string& event_type, int version, const RawRecord& record,
-                          const RecordOutcome& outcome, const std::string& request_id,
+  struct EventType {
+    std::unique_ptr<RecordChecker> checker;
+    metrics::Counter* accepted;
+    metrics::Counter* rejected;
+  };
+
+  std::string dead_letter(const std::string& event_type, const RawRecord& record,
+                          const CheckedRecord& checked, const std::string& request_id,
                           const std::string& received_at) const;
 
-  const contracts::SchemaRegistry& schemas_;
   const contracts::TopicCatalog& topics_;
   kafka::Producer& producer_;
   int delivery_timeout_ms_;
-  size_t max_event_bytes_;
-  metrics::Registry& registry_;
+  std::map<std::string, EventType> types_;
+  metrics::Counter& kafka_failures_;
 };
 
 }  // namespace analytics::gateway

@@ -43,8 +43,17 @@ class InflightSlot {
   size_t count_;
 };
 
+/// One record's answer: accepted (on its topic), rejected (dead-lettered, with why), or
+/// failed (Kafka did not acknowledge it; nothing of it can be assumed written).
 nlohmann::json outcome_json(const RecordOutcome& r) {
-  nlohmann::json j = {{"index", r.index}, {"status", r.accepted ? "accepted" : "rejected"}};
+  nlohmann::json j = {{"index", r.index}};
+  if (!r.delivered) {
+    j["status"] = "failed";
+    j["error"] = r.kafka_error;
+    return j;
+  }
+  j["status"] = r.accepted ? "accepted" : "rejected";
+  j["schema_version"] = r.version;
   if (r.accepted) {
     j["partition"] = r.partition;
     j["offset"] = r.offset;
@@ -55,6 +64,23 @@ nlohmann::json outcome_json(const RecordOutcome& r) {
     j["errors"] = errors;
   }
   return j;
+}
+
+nlohmann::json ingest_body(const std::string& request_id, const std::string& event_type,
+                           int version, const IngestOutcome& outcome) {
+  nlohmann::json results = nlohmann::json::array();
+  size_t failed = 0;
+  for (const auto& r : outcome.records) {
+    results.push_back(outcome_json(r));
+    failed += !r.delivered;
+  }
+  return {{"request_id", request_id},
+          {"event_type", event_type},
+          {"schema_version", version},
+          {"accepted", outcome.accepted},
+          {"rejected", outcome.rejected},
+          {"failed", failed},
+          {"results", results}};
 }
 
 }  // namespace
@@ -85,7 +111,7 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
       throw http::ApiError(415, "unsupported_media_type",
                            "Content-Type must be application/json or application/x-ndjson");
     }
-    std::vector<RawRecord> records;
+    std::vector<RawRecord> records;  // views into req.body
     try {
       records = split_records(req.body, *format, limits.max_events_per_request);
     } catch (const BodyError& e) {
@@ -98,23 +124,22 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
     }
     std::string request_id = http::request_id(res);
     IngestOutcome outcome = ingestor.ingest(event_type, version, records, request_id);
-    if (outcome.kafka_failed && !outcome.kafka_retryable) {
-      throw http::ApiError(500, "kafka_rejected",
-                           "Kafka refused events of this request; retrying will not help",
-                           {outcome.kafka_error});
-    }
+    nlohmann::json body = ingest_body(request_id, event_type, version, outcome);
     if (outcome.kafka_failed) {
-      throw http::ApiError(503, "kafka_unavailable",
-                           "events were not acknowledged by Kafka; retry the whole request "
-                           "(records are deduplicated by id downstream)",
-                           {outcome.kafka_error})
-          .retry_after(5);
+      // Part of the request may be on Kafka already: say which records, so a client that
+      // retries knows what it resends (downstream deduplicates by id either way).
+      bool retry = outcome.kafka_retryable;
+      body["error"] = {
+          {"code", retry ? "kafka_unavailable" : "kafka_rejected"},
+          {"message", retry ? "Kafka did not acknowledge every record; retry the records marked "
+                              "failed (or the whole request: records are deduplicated by id)"
+                            : "Kafka refused records of this request; retrying will not help"},
+          {"details", {outcome.kafka_error}}};
+      res.status = retry ? 503 : 500;
+      if (retry) res.set_header("Retry-After", "5");
+      res.set_content(body.dump(), "application/json");
+      return;
     }
-    nlohmann::json results = nlohmann::json::array();
-    for (const auto& r : outcome.records) results.push_back(outcome_json(r));
-    nlohmann::json body = {{"request_id", request_id},     {"event_type", event_type},
-                           {"schema_version", version},    {"accepted", outcome.accepted},
-                           {"rejected", outcome.rejected}, {"results", results}};
     // All accepted: 200. Mixed: 207 Multi-Status. None accepted: 422. Never a 200 that hides
     // a rejected record.
     res.status = outcome.rejected == 0 ? 200 : outcome.accepted == 0 ? 422 : 207;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,13 +8,16 @@
 
 namespace analytics::gateway {
 
-/// One event of a request, as received.
+/// The deepest nesting a request body or an event may have. Our events are three levels deep;
+/// the bound keeps every walk over client JSON (parser, checks, serialisers) far from the end
+/// of a thread's stack, whatever a client sends.
+inline constexpr size_t kMaxJsonDepth = 64;
+
+/// One event of a request, as received: a view into the request body, which must outlive it.
 struct RawRecord {
-  size_t index = 0;                   // position in the request, 0-based
-  size_t line = 0;                    // 1-based line for NDJSON, 0 otherwise
-  std::string raw;                    // the record's text (an array element is re-serialised)
-  std::optional<nlohmann::json> doc;  // parsed value; nullopt when it was not valid JSON
-  std::string parse_error;            // why doc is empty
+  size_t index = 0;      // position in the request, 0-based
+  size_t line = 0;       // 1-based line for NDJSON, 0 otherwise
+  std::string_view raw;  // the record's bytes exactly as sent (surrounding whitespace trimmed)
 };
 
 /// Thrown when the body as a whole cannot be read (not per-record).
@@ -28,9 +31,10 @@ enum class BodyFormat { kJson, kNdjson };
 /// Maps a Content-Type header to a format; nullopt means 415.
 std::optional<BodyFormat> format_of(std::string_view content_type);
 
-/// Splits a body into records. JSON: one object, or an array of values (each a record).
-/// NDJSON: one record per non-blank line; a line that is not JSON becomes a record with
-/// parse_error set, so the rest of the request still goes through.
+/// Splits a body into records without building any document for them. JSON: one object, or an
+/// array of values (each a record); the whole body must be valid JSON no deeper than
+/// kMaxJsonDepth. NDJSON: one record per non-blank line; each line is parsed later on its own,
+/// so a bad line rejects only that record.
 /// Throws BodyError when the body is empty, unreadable JSON, or holds more than `max_events`.
 std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, size_t max_events);
 
