@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Baseline for bench/eventgen_bench: seed 003's Python generator (Faker + random), same fields
+"""Baseline for bench/eventgen/eventgen_bench.cpp: seed 003's Python generator (Faker + random), same fields
 and dirt rates as eventgen's /v1/transactions, timed on one core. Prints JSON:
 {"events": N, "seconds": S, "events_per_second": R}.
 
