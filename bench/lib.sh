@@ -22,11 +22,13 @@ bench_build() {
   cmake --build "$BUILD_DIR" --target "$@" >/dev/null
 }
 
-# The commit measured, marked when the working tree differed from it.
+# The commit measured, marked when the working tree differed from it (other than in the
+# benchmarks' own output, which an earlier benchmark of the same run may have rewritten).
 bench_commit() {
   local c
   c="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)" || { echo "unknown"; return; }
-  if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . \
+    ":(exclude)${BENCH_DOC#"$ROOT"/}" 2>/dev/null)" ]; then
     c="$c + uncommitted changes"
   fi
   echo "$c"
