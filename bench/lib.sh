@@ -36,11 +36,15 @@ bench_commit() {
 
 bench_date() { date -u +%Y-%m-%d; }
 
-# "AMD EPYC 7B13, 2 cores"
+# The machines are shared: how busy this one was when the benchmark started goes beside its
+# figures.
+BENCH_LOADAVG="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)"
+
+# "AMD EPYC 7B13, 2 cores, load average 0.35 at the start"
 bench_machine() {
   local model
   model="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
-  echo "${model:-unknown CPU}, $(nproc) cores"
+  echo "${model:-unknown CPU}, $(nproc) cores, load average $BENCH_LOADAVG at the start"
 }
 
 # The median of the numbers given as arguments.
