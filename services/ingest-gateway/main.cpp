@@ -1,7 +1,10 @@
 // ingest-gateway: HTTP front door. Validates events against proto/ schemas, produces valid ones
 // with acks=all and rejected ones to the dead-letter topic, answers per record.
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "common/auth/api_keys.hpp"
 #include "common/config/build_info.hpp"
 #include "common/config/env_config.hpp"
 #include "common/contracts/schema_registry.hpp"
@@ -14,6 +17,20 @@
 #include "gateway_routes.hpp"
 
 using namespace analytics;
+
+namespace {
+
+/// The key file's text; empty for no file. Throws when a named file cannot be read.
+std::string read_key_file(const std::string& path) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
 
 int main() {
   process::block_shutdown_signals();
@@ -34,8 +51,23 @@ int main() {
                                      "largest single event (below Kafka's message.max.bytes)");
   auto delivery_timeout = env.get_int("DELIVERY_TIMEOUT_MS", 30000, 100, 600000,
                                       "wait for Kafka acks before answering 503");
+  auto api_keys_text = env.get_secret(
+      "GATEWAY_API_KEYS", "", "API keys: KEY or KEY@type1|type2, comma-separated (empty: open)");
+  auto api_keys_file = env.get_string("GATEWAY_API_KEYS_FILE", "",
+                                      "file of API keys, one entry per line, # comments");
+  auth::ApiKeys api_keys;
+  try {
+    api_keys = auth::ApiKeys::parse(api_keys_text + "\n" + read_key_file(api_keys_file));
+  } catch (const std::exception& e) {
+    env.add_error(std::string("GATEWAY_API_KEYS / GATEWAY_API_KEYS_FILE: ") + e.what());
+  }
   if (!env.check(std::cerr)) return 2;
   auto logger = logging::init("ingest-gateway", service.log_level);
+  if (api_keys.empty()) {
+    logger->warn(
+        "no API keys configured (GATEWAY_API_KEYS, GATEWAY_API_KEYS_FILE): anyone who "
+        "can reach this gateway can post events");
+  }
 
   try {
     auto topics = contracts::TopicCatalog::load(proto_dir + "/topics.json", prefix);
@@ -49,10 +81,10 @@ int main() {
     gateway::EventIngestor ingestor(schemas, topics, producer, static_cast<int>(delivery_timeout),
                                     static_cast<size_t>(max_event_bytes), registry);
     http::Server server("ingest-gateway", registry);
-    gateway::register_gateway_routes(server, ingestor, schemas, topics, limits);
+    gateway::register_gateway_routes(server, ingestor, schemas, topics, limits, api_keys);
     int bound = server.start(service.host, service.port);
-    logger->info("ingest-gateway started port={} brokers={} version={}", bound, brokers,
-                 config::pipeline_version());
+    logger->info("ingest-gateway started port={} brokers={} api_keys={} version={}", bound, brokers,
+                 api_keys.size(), config::pipeline_version());
 
     int sig = process::wait_for_shutdown_signal();
     logger->info("stopping signal={}", sig);

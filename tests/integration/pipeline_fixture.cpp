@@ -29,7 +29,8 @@ void PipelineTest::SetUp() {
   ingestor_ = std::make_unique<gateway::EventIngestor>(*schemas_, *catalog_, *producer_, 30000,
                                                        900000, registry_);
   gateway_ = std::make_unique<http::Server>("ingest-gateway", registry_);
-  gateway::register_gateway_routes(*gateway_, *ingestor_, *schemas_, *catalog_, {});
+  gateway::register_gateway_routes(*gateway_, *ingestor_, *schemas_, *catalog_, {},
+                                   auth::ApiKeys{});
   gateway_port_ = gateway_->start("127.0.0.1", 0);
 
   start_transformer();

@@ -24,36 +24,89 @@ simdjson::dom::parser new_parser(size_t capacity) {
   return parser;
 }
 
-/// The dotted path of a key that appears twice in one object, anywhere in `value`.
-std::optional<std::string> repeated_key(simdjson::dom::element value) {
-  if (value.is_array()) {
-    simdjson::dom::array array = value.get_array().value_unsafe();
-    for (auto item : array) {
-      if (auto found = repeated_key(item)) return found;
-    }
-    return std::nullopt;
-  }
-  if (!value.is_object()) return std::nullopt;
-  simdjson::dom::object object = value.get_object().value_unsafe();
-  // Few keys: compare pairs in place. Many (a hostile object): sort copies of the keys.
-  if (object.size() <= 32) {
-    for (auto a = object.begin(); a != object.end(); ++a) {
-      auto b = a;
-      for (++b; b != object.end(); ++b) {
-        if (a.key() == b.key()) return std::string(a.key());
-      }
-    }
-  } else {
+/// A 6-bit digest of a key: keys with different digests differ, so only keys whose digests
+/// collide are compared byte for byte.
+unsigned digest(std::string_view key) {
+  if (key.empty()) return 0;
+  return (key.size() * 7 + static_cast<unsigned char>(key.back()) +
+          static_cast<unsigned char>(key[key.size() / 2])) &
+         63;
+}
+
+std::optional<std::string> repeated_key(simdjson::dom::object object);
+
+/// A key of `object` that appears twice in it (not below it).
+std::optional<std::string_view> repeated_key_here(simdjson::dom::object object) {
+  constexpr size_t kInline = 32;
+  if (object.size() > kInline) {  // a hostile object: sort copies of the keys
     std::vector<std::string_view> keys;
     for (auto field : object) keys.push_back(field.key);
     std::sort(keys.begin(), keys.end());
     auto dup = std::adjacent_find(keys.begin(), keys.end());
-    if (dup != keys.end()) return std::string(*dup);
+    if (dup != keys.end()) return *dup;
+    return std::nullopt;
   }
+  std::string_view seen[kInline];
+  size_t count = 0;
+  uint64_t digests = 0;
   for (auto field : object) {
-    if (auto found = repeated_key(field.value)) return std::string(field.key) + "." + *found;
+    uint64_t bit = uint64_t{1} << digest(field.key);
+    if (digests & bit) {
+      for (size_t i = 0; i < count; ++i) {
+        if (seen[i] == field.key) return field.key;
+      }
+    }
+    digests |= bit;
+    seen[count++] = field.key;
   }
   return std::nullopt;
+}
+
+/// The dotted path of a key that appears twice in one object anywhere below `value`.
+std::optional<std::string> repeated_key_below(simdjson::dom::element value) {
+  if (value.is_array()) {
+    simdjson::dom::array array = value.get_array().value_unsafe();
+    for (auto item : array) {
+      if (auto found = repeated_key_below(item)) return found;
+    }
+    return std::nullopt;
+  }
+  if (!value.is_object()) return std::nullopt;
+  return repeated_key(value.get_object().value_unsafe());
+}
+
+/// The dotted path of a key that appears twice in one object, in `object` or below it.
+std::optional<std::string> repeated_key(simdjson::dom::object object) {
+  if (auto here = repeated_key_here(object)) return std::string(*here);
+  for (auto field : object) {
+    if (field.value.is_array() || field.value.is_object()) {
+      if (auto found = repeated_key_below(field.value)) {
+        return std::string(field.key) + "." + *found;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/// The top-level fields the gateway itself reads, found in one pass.
+struct GatewayFields {
+  std::optional<simdjson::dom::element> schema_version;
+  std::optional<simdjson::dom::element> key;
+  bool has_received_at = false;
+};
+
+GatewayFields gateway_fields(simdjson::dom::object object, std::string_view key_field) {
+  GatewayFields out;
+  for (auto field : object) {
+    if (field.key == key_field) {
+      out.key = field.value;
+    } else if (field.key == "schema_version") {
+      out.schema_version = field.value;
+    } else if (field.key == "received_at") {
+      out.has_received_at = true;
+    }
+  }
+  return out;
 }
 
 /// The record as an object without the client's received_at (the gateway's own replaces it).
@@ -122,14 +175,15 @@ void RecordChecker::check(std::string_view raw, size_t line, int default_version
   if (doc.get_object().get(object)) {
     return reject("not_an_object", "", "an event must be a JSON object");
   }
-  if (auto key = repeated_key(doc)) {
+  if (auto key = repeated_key(object)) {
     return reject("schema_violation", *key, "appears more than once; a key may appear only once");
   }
 
-  simdjson::dom::element version_field;
-  if (object.at_key("schema_version").get(version_field) == simdjson::SUCCESS) {
+  GatewayFields fields = gateway_fields(object, key_field_);
+  if (fields.schema_version) {
     int64_t version = 0;
-    if (version_field.get_int64().get(version) || !schemas_.count(static_cast<int>(version))) {
+    if (fields.schema_version->get_int64().get(version) ||
+        !schemas_.count(static_cast<int>(version))) {
       return reject("schema_violation", "schema_version",
                     "must be a version of " + event_type_ + ": " + versions_text_);
     }
@@ -144,7 +198,7 @@ void RecordChecker::check(std::string_view raw, size_t line, int default_version
     return;
   }
 
-  if (object.at_key("received_at").error() == simdjson::SUCCESS) {
+  if (fields.has_received_at) {
     std::string rebuilt = without_received_at(object);
     splice_received_at(rebuilt, rebuilt.size() == 2, received_at, out.payload);
   } else {
@@ -157,13 +211,12 @@ void RecordChecker::check(std::string_view raw, size_t line, int default_version
                       std::to_string(max_event_bytes_));
   }
 
-  simdjson::dom::element key;
-  if (object.at_key(key_field_).get(key) == simdjson::SUCCESS && !key.is_null()) {
+  if (fields.key && !fields.key->is_null()) {
     std::string_view text;
-    if (key.get_string().get(text) == simdjson::SUCCESS) {
+    if (fields.key->get_string().get(text) == simdjson::SUCCESS) {
       out.key.assign(text);
     } else {
-      out.key = simdjson::minify(key);
+      out.key = simdjson::minify(*fields.key);
     }
   }
 }

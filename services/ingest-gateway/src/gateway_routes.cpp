@@ -4,6 +4,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "ingest_response.hpp"
+
 namespace analytics::gateway {
 namespace {
 
@@ -31,6 +33,34 @@ int parse_version(const contracts::SchemaRegistry& schemas, const std::string& e
                        "event type '" + event_type + "' has no schema version '" + text + "'");
 }
 
+/// Throws 401/403 unless the request carries a key allowed for `event_type` (or no keys are
+/// configured). The key itself is never logged or echoed.
+void check_api_key(const auth::ApiKeys& keys, const httplib::Request& req,
+                   const std::string& event_type) {
+  if (keys.empty()) return;
+  auto verdict = keys.check(
+      auth::presented_key(req.get_header_value("X-API-Key"), req.get_header_value("Authorization")),
+      event_type);
+  switch (verdict) {
+    case auth::ApiKeys::Verdict::kAllowed:
+      return;
+    case auth::ApiKeys::Verdict::kMissing: {
+      http::ApiError e(401, "unauthenticated",
+                       "an API key is required: send it as X-API-Key or Authorization: Bearer");
+      e.headers.emplace_back("WWW-Authenticate", "Bearer");
+      throw e;
+    }
+    case auth::ApiKeys::Verdict::kUnknown: {
+      http::ApiError e(401, "invalid_api_key", "the API key is not valid");
+      e.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      throw e;
+    }
+    case auth::ApiKeys::Verdict::kNotInScope:
+      throw http::ApiError(403, "forbidden",
+                           "this API key may not post events of type '" + event_type + "'");
+  }
+}
+
 /// Counts a request in for its lifetime.
 class InflightSlot {
  public:
@@ -43,56 +73,17 @@ class InflightSlot {
   size_t count_;
 };
 
-/// One record's answer: accepted (on its topic), rejected (dead-lettered, with why), or
-/// failed (Kafka did not acknowledge it; nothing of it can be assumed written).
-nlohmann::json outcome_json(const RecordOutcome& r) {
-  nlohmann::json j = {{"index", r.index}};
-  if (!r.delivered) {
-    j["status"] = "failed";
-    j["error"] = r.kafka_error;
-    return j;
-  }
-  j["status"] = r.accepted ? "accepted" : "rejected";
-  j["schema_version"] = r.version;
-  if (r.accepted) {
-    j["partition"] = r.partition;
-    j["offset"] = r.offset;
-  } else {
-    j["reason"] = r.reason;
-    nlohmann::json errors = nlohmann::json::array();
-    for (const auto& e : r.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
-    j["errors"] = errors;
-  }
-  return j;
-}
-
-nlohmann::json ingest_body(const std::string& request_id, const std::string& event_type,
-                           int version, const IngestOutcome& outcome) {
-  nlohmann::json results = nlohmann::json::array();
-  size_t failed = 0;
-  for (const auto& r : outcome.records) {
-    results.push_back(outcome_json(r));
-    failed += !r.delivered;
-  }
-  return {{"request_id", request_id},
-          {"event_type", event_type},
-          {"schema_version", version},
-          {"accepted", outcome.accepted},
-          {"rejected", outcome.rejected},
-          {"failed", failed},
-          {"results", results}};
-}
-
 }  // namespace
 
 void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                              const contracts::SchemaRegistry& schemas,
-                             const contracts::TopicCatalog& topics, const GatewayLimits& limits) {
+                             const contracts::TopicCatalog& topics, const GatewayLimits& limits,
+                             const auth::ApiKeys& keys) {
   server.raw().set_payload_max_length(limits.max_body_bytes);
   server.add_readiness_check("kafka", [&ingestor] { return ingestor.kafka_problem(2000); });
 
   auto inflight = std::make_shared<std::atomic<size_t>>(0);
-  server.post(std::string("/v1/events/") + kTypePattern, [&, limits, inflight](
+  server.post(std::string("/v1/events/") + kTypePattern, [&, limits, inflight, keys](
                                                              const httplib::Request& req,
                                                              httplib::Response& res) {
     InflightSlot slot(*inflight);
@@ -101,6 +92,7 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
           .retry_after(1);
     }
     std::string event_type = req.matches[1];
+    check_api_key(keys, req, event_type);
     int version = parse_version(schemas, event_type, req.get_param_value("version"));
     if (!topics.for_event_type(event_type)) {
       throw http::ApiError(404, "unknown_event_type",
@@ -124,12 +116,11 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
     }
     std::string request_id = http::request_id(res);
     IngestOutcome outcome = ingestor.ingest(event_type, version, records, request_id);
-    nlohmann::json body = ingest_body(request_id, event_type, version, outcome);
     if (outcome.kafka_failed) {
       // Part of the request may be on Kafka already: say which records, so a client that
       // retries knows what it resends (downstream deduplicates by id either way).
       bool retry = outcome.kafka_retryable;
-      body["error"] = {
+      nlohmann::json error = {
           {"code", retry ? "kafka_unavailable" : "kafka_rejected"},
           {"message", retry ? "Kafka did not acknowledge every record; retry the records marked "
                               "failed (or the whole request: records are deduplicated by id)"
@@ -137,13 +128,15 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
           {"details", {outcome.kafka_error}}};
       res.status = retry ? 503 : 500;
       if (retry) res.set_header("Retry-After", "5");
-      res.set_content(body.dump(), "application/json");
+      res.set_content(ingest_response_body(request_id, event_type, version, outcome, error.dump()),
+                      "application/json");
       return;
     }
     // All accepted: 200. Mixed: 207 Multi-Status. None accepted: 422. Never a 200 that hides
     // a rejected record.
     res.status = outcome.rejected == 0 ? 200 : outcome.accepted == 0 ? 422 : 207;
-    res.set_content(body.dump(), "application/json");
+    res.set_content(ingest_response_body(request_id, event_type, version, outcome),
+                    "application/json");
   });
 
   server.get("/v1/schemas", [&](const httplib::Request&, httplib::Response& res) {

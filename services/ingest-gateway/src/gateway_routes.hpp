@@ -2,6 +2,7 @@
 
 #include <cstddef>
 
+#include "common/auth/api_keys.hpp"
 #include "common/contracts/schema_registry.hpp"
 #include "common/contracts/topic_catalog.hpp"
 #include "common/http/http_server.hpp"
@@ -18,10 +19,13 @@ struct GatewayLimits {
 };
 
 /// Registers POST /v1/events/{type}, the schema registry endpoints (GET /v1/schemas...) and
-/// the Kafka readiness check.
-/// Every referenced object must outlive the server.
+/// the Kafka readiness check. With `keys` not empty, posting events needs a key allowed for the
+/// event type (401 without a valid key, 403 for a key scoped to other types); the registry,
+/// health and metrics stay open (`keys` is copied). Every other referenced object must outlive
+/// the server.
 void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                              const contracts::SchemaRegistry& schemas,
-                             const contracts::TopicCatalog& topics, const GatewayLimits& limits);
+                             const contracts::TopicCatalog& topics, const GatewayLimits& limits,
+                             const auth::ApiKeys& keys);
 
 }  // namespace analytics::gateway
