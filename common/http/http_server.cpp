@@ -15,7 +15,9 @@ void write_error(httplib::Response& res, int status, const std::string& code,
                  const std::string& message, const std::vector<std::string>& details) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}, {"details", details}}}};
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Messages may quote client input: invalid UTF-8 must not turn an answer into a 500.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 std::string request_id(const httplib::Response& res) {

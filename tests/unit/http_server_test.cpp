@@ -33,6 +33,9 @@ class HttpServerTest : public ::testing::Test {
     server_.get("/boom", [](const httplib::Request&, httplib::Response&) {
       throw std::runtime_error("connection to postgres://admin:s3cr3t@db failed");
     });
+    server_.get("/quotes-client-bytes", [](const httplib::Request&, httplib::Response&) {
+      throw ApiError(400, "bad_value", "field 'caf\xff' is not supported");
+    });
     server_.get("/rid", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(request_id(res), "text/plain");
     });
@@ -144,6 +147,13 @@ TEST_F(HttpServerTest, ApiErrorKeepsItsStatusCodeDetailsAndHeaders) {
   EXPECT_EQ(body["error"].at("code"), "teapot");
   EXPECT_EQ(body["error"].at("message"), "I am a teapot");
   EXPECT_EQ(body["error"].at("details"), nlohmann::json::array({"short", "stout"}));
+}
+
+TEST_F(HttpServerTest, ErrorMessageQuotingInvalidUtf8KeepsItsStatus) {
+  auto res = get("/quotes-client-bytes");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json_of(res)["error"].at("code"), "bad_value");
 }
 
 TEST_F(HttpServerTest, UnexpectedExceptionIsA500ThatLeaksNothing) {

@@ -3,14 +3,16 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/http/json_body.hpp"
+
 namespace analytics::eventgen {
 namespace {
 
 constexpr const char* kJobPath = "/v1/load/([0-9a-f-]{36})";
 
 LoadOptions options_from(const httplib::Request& req, const LoadOptions& defaults) {
-  auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  auto body = req.body.empty() ? nlohmann::json::object() : http::parse_json_body(req.body);
+  if (!body.is_object()) {
     throw http::ApiError(400, "malformed_json", "request body must be a JSON object");
   }
   static const std::set<std::string> kKnown = {

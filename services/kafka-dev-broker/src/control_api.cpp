@@ -4,12 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/http/json_body.hpp"
+
 namespace analytics::dev_broker {
 namespace {
 
 nlohmann::json parse_body(const httplib::Request& req) {
-  auto body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
+  auto body = http::parse_json_body(req.body);
+  if (!body.is_object()) {
     throw http::ApiError(400, "malformed_json", "request body must be a JSON object");
   }
   return body;
