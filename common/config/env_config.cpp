@@ -110,12 +110,16 @@ bool EnvConfig::check(std::ostream& out) const {
   }
 }
 
-ServiceSettings read_service_settings(EnvConfig& env, int default_port) {
+ServiceSettings read_service_settings(EnvConfig& env, int default_port,
+                                      int64_t default_max_body_bytes) {
   ServiceSettings s;
   s.log_level = env.get_string("LOG_LEVEL", "info", "trace|debug|info|warn|error");
   s.host = env.get_string("HTTP_HOST", "127.0.0.1", "HTTP listen address");
   s.port = static_cast<int>(
       env.get_int("HTTP_PORT", default_port, 0, 65535, "HTTP port (0 = any free port)"));
+  s.max_body_bytes = static_cast<size_t>(
+      env.get_int("MAX_BODY_BYTES", default_max_body_bytes, 1024, 1024LL * 1024 * 1024,
+                  "largest HTTP request body in bytes, counted after decompression (then 413)"));
   return s;
 }
 

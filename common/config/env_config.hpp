@@ -66,13 +66,19 @@ class EnvConfig {
   std::vector<std::string> errors_;
 };
 
-/// What every service reads: LOG_LEVEL, HTTP_HOST, HTTP_PORT.
+/// What every service reads: LOG_LEVEL, HTTP_HOST, HTTP_PORT, MAX_BODY_BYTES.
 struct ServiceSettings {
   std::string log_level;
   std::string host;
   int port;
+  /// Largest HTTP request body, counted after decompression (http::Server::set_max_body_bytes).
+  size_t max_body_bytes;
 };
 
-ServiceSettings read_service_settings(EnvConfig& env, int default_port);
+/// The body limit of a service that takes only small JSON requests.
+inline constexpr int64_t kDefaultMaxBodyBytes = 1024 * 1024;
+
+ServiceSettings read_service_settings(EnvConfig& env, int default_port,
+                                      int64_t default_max_body_bytes = kDefaultMaxBodyBytes);
 
 }  // namespace analytics::config

@@ -1,11 +1,15 @@
 #include "common/http/http_server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/ids/uuid.hpp"
 
@@ -26,6 +30,9 @@ std::string request_id(const httplib::Response& res) {
 
 namespace {
 
+/// httplib 0.11 listens with a backlog of 5: a burst of connects would wait for SYN retries.
+constexpr int kListenBacklog = 512;
+
 /// A client's request id travels into logs, Kafka headers and the warehouse: accept only
 /// short, plain identifiers, and generate one otherwise.
 bool acceptable_request_id(const std::string& id) {
@@ -35,10 +42,74 @@ bool acceptable_request_id(const std::string& id) {
   });
 }
 
+ApiError too_large(size_t limit) {
+  return ApiError(413, "payload_too_large",
+                  "the request body is larger than the limit of " + std::to_string(limit) +
+                      " bytes (counted after decompression)");
+}
+
+/// The declared Content-Length (0 without one); refuses one over the limit before any of the
+/// body is read.
+uint64_t check_declared_length(const httplib::Request& req, httplib::Response& res, size_t limit) {
+  if (!req.has_header("Content-Length")) return 0;
+  const std::string& text = req.get_header_value("Content-Length");
+  uint64_t length = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), length);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc() && length > limit)) {
+    detail::GuardedServer::close_after_response(res);
+    throw too_large(limit);
+  }
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    detail::GuardedServer::close_after_response(res);
+    throw ApiError(400, "bad_request", "Content-Length must be a decimal number of bytes");
+  }
+  return length;
+}
+
+/// Reads the body through httplib's content reader, which hands over decoded bytes (gzip,
+/// deflate and br undone, chunks joined), and stops as soon as they pass `limit`: memory never
+/// holds more than the limit, whatever the wire or the Content-Encoding says.
+std::string read_body(const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader, size_t limit) {
+  uint64_t declared = check_declared_length(req, res, limit);
+  bool chunked = req.has_header("Transfer-Encoding");
+  if (chunked && strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0) {
+    detail::GuardedServer::close_after_response(res);
+    throw ApiError(400, "bad_request", "the only Transfer-Encoding accepted is chunked");
+  }
+  // Without either header a request has no body (RFC 9112, 6.3); httplib 0.11 would wait for
+  // the client to close.
+  if (!chunked && !req.has_header("Content-Length")) return {};
+  if (req.is_multipart_form_data()) {
+    detail::GuardedServer::close_after_response(res);
+    throw ApiError(415, "unsupported_media_type", "multipart bodies are not accepted");
+  }
+  std::string body;
+  body.reserve(declared);  // <= limit; an inflated body grows beyond it up to the limit
+  bool over_limit = false;
+  bool complete = reader([&](const char* data, size_t size) {
+    if (size > limit - body.size()) {
+      over_limit = true;
+      return false;
+    }
+    body.append(data, size);
+    return true;
+  });
+  if (over_limit || !complete) detail::GuardedServer::close_after_response(res);
+  if (over_limit) throw too_large(limit);
+  if (!complete) {
+    throw ApiError(400, "bad_request",
+                   "the request body could not be read: it ended early, stalled, or does not "
+                   "match its Content-Encoding or chunked framing");
+  }
+  return body;
+}
+
 }  // namespace
 
 Server::Server(std::string service, metrics::Registry& registry)
-    : service_(std::move(service)), registry_(registry) {
+    : service_(std::move(service)), registry_(registry), server_(registry) {
+  server_.set_payload_max_length(kDefaultMaxBodyBytes);
   // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs stall every response on a
   // kept-alive connection by ~40-60 ms.
   server_.set_tcp_nodelay(true);
@@ -51,7 +122,7 @@ Server::Server(std::string service, metrics::Registry& registry)
         break;
       case 400:
         write_error(res, 400, "bad_request",
-                    "the request could not be read (a POST needs a body with Content-Length)");
+                    "the request could not be read (malformed request line or headers)");
         break;
       case 413:
         write_error(res, 413, "payload_too_large", "the request body is larger than allowed");
@@ -63,6 +134,26 @@ Server::Server(std::string service, metrics::Registry& registry)
         write_error(res, res.status, "http_error",
                     "request failed with status " + std::to_string(res.status));
     }
+  });
+  // A client that waits for "100 Continue" learns at once that its body is too large.
+  server_.set_expect_100_continue_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        try {
+          check_declared_length(req, res, max_body_bytes());
+        } catch (const ApiError& e) {
+          write_error(res, e.status(), e.code(), e.what());
+          return e.status();
+        }
+        return 100;
+      });
+  // httplib reads the bodies of methods it has no content-reader route for (PRI) in full.
+  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    static const std::set<std::string> kServed = {"GET",   "HEAD",   "POST",   "PUT",
+                                                  "PATCH", "DELETE", "OPTIONS"};
+    if (kServed.count(req.method)) return httplib::Server::HandlerResponse::Unhandled;
+    detail::GuardedServer::close_after_response(res);
+    write_error(res, 405, "method_not_allowed", "method " + req.method + " is not served");
+    return httplib::Server::HandlerResponse::Handled;
   });
   server_.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
@@ -97,20 +188,32 @@ Server::Server(std::string service, metrics::Registry& registry)
 
 Server::~Server() { stop(); }
 
-Server::Handler Server::instrument(const std::string& method, const std::string& pattern,
-                                   Handler handler) {
+Server::RouteHandler Server::instrument(const std::string& method, const std::string& pattern,
+                                        Handler handler) {
   // Looked up once per route, not per request; the status counter depends on the answer.
   metrics::Histogram& latency =
       registry_.histogram("http_request_duration_seconds", "HTTP request latency",
                           {{"route", pattern}, {"method", method}});
   return [this, method, pattern, &latency, handler = std::move(handler)](
-             const httplib::Request& req, httplib::Response& res) {
+             const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader* reader) {
     auto started = std::chrono::steady_clock::now();
     std::string rid = req.get_header_value("X-Request-Id");
     if (!acceptable_request_id(rid)) rid = ids::random_uuid();
     res.set_header("X-Request-Id", rid);
     try {
-      handler(req, res);
+      if (reader != nullptr) {
+        // The content-reader form hands out a const request without a body: serve a copy that
+        // has one.
+        httplib::Request with_body = req;
+        with_body.body = read_body(req, res, *reader, max_body_bytes());
+        handler(with_body, res);
+      } else {
+        // httplib never reads a GET's body (and the connection closes after it), but a declared
+        // oversize body is refused like on any other route.
+        check_declared_length(req, res, max_body_bytes());
+        handler(req, res);
+      }
     } catch (const ApiError& e) {
       for (const auto& [k, v] : e.headers) res.set_header(k, v);
       write_error(res, e.status(), e.code(), e.what(), e.details());
@@ -131,22 +234,57 @@ Server::Handler Server::instrument(const std::string& method, const std::string&
 }
 
 void Server::get(const std::string& pattern, Handler handler) {
-  server_.Get(pattern, instrument("GET", pattern, std::move(handler)));
+  server_.Get(pattern, [route = instrument("GET", pattern, std::move(handler))](
+                           const httplib::Request& req, httplib::Response& res) {
+    route(req, res, nullptr);
+  });
 }
 
 void Server::post(const std::string& pattern, Handler handler) {
-  server_.Post(pattern, instrument("POST", pattern, std::move(handler)));
+  server_.Post(pattern, [route = instrument("POST", pattern, std::move(handler))](
+                            const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) { route(req, res, &reader); });
 }
 
 void Server::del(const std::string& pattern, Handler handler) {
-  server_.Delete(pattern, instrument("DELETE", pattern, std::move(handler)));
+  server_.Delete(pattern, [route = instrument("DELETE", pattern, std::move(handler))](
+                              const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader& reader) { route(req, res, &reader); });
 }
+
+void Server::set_max_body_bytes(size_t bytes) { server_.set_payload_max_length(bytes); }
+
+size_t Server::max_body_bytes() const { return server_.payload_limit(); }
+
+void Server::set_connection_limits(const ConnectionLimits& limits) { server_.set_limits(limits); }
 
 void Server::add_readiness_check(const std::string& name, ReadinessCheck check) {
   checks_.emplace_back(name, std::move(check));
 }
 
 int Server::start(const std::string& host, int port) {
+  if (!fallback_routes_registered_) {
+    // Registered last, so they match only what no route did. Without them httplib would read
+    // the whole body of a request to an unknown path (unbounded when chunked or compressed)
+    // just to answer 404.
+    auto no_route = [](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader&) {
+      if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+        detail::GuardedServer::close_after_response(res);
+      }
+      write_error(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+    };
+    server_.Post(".*", no_route);
+    server_.Put(".*", no_route);
+    server_.Patch(".*", no_route);
+    server_.Delete(".*", no_route);
+    fallback_routes_registered_ = true;
+  }
+  const ConnectionLimits& limits = server_.limits();
+  // Only for the Keep-Alive header httplib writes; the connection loop enforces the limits.
+  server_.set_keep_alive_max_count(limits.keep_alive_max_requests);
+  server_.set_keep_alive_timeout(
+      std::chrono::ceil<std::chrono::seconds>(limits.idle_timeout).count());
   int bound = port;
   if (port == 0) {
     bound = server_.bind_to_any_port(host);
@@ -156,6 +294,7 @@ int Server::start(const std::string& host, int port) {
   if (bound <= 0) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port));
   }
+  server_.widen_backlog(kListenBacklog);
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   // 0.11 has no wait_until_ready(): poll is_running() so callers can connect at once.
   for (int i = 0; i < 500 && !server_.is_running(); ++i) {

@@ -2,12 +2,14 @@
 
 #include <httplib.h>
 
+#include <cstddef>
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/http/guarded_server.hpp"
 #include "common/metrics/metrics.hpp"
 
 namespace analytics::http {
@@ -50,11 +52,22 @@ std::string request_id(const httplib::Response& res);
 /// A dependency check for /readyz: returns an empty string when healthy, else why not.
 using ReadinessCheck = std::function<std::string()>;
 
+/// The body limit of a server whose service sets none (the default of MAX_BODY_BYTES).
+inline constexpr size_t kDefaultMaxBodyBytes = 1024 * 1024;
+
 /// cpp-httplib server with the endpoints every service has: GET /healthz (alive), GET /readyz
 /// (all readiness checks pass, else 503 listing failures) and GET /metrics (Prometheus text).
 /// Routes registered through get()/post()/del() are timed and counted per route and status, get a
 /// request id, and have exceptions mapped to JSON errors (ApiError keeps its status; anything
 /// else is a 500 that is logged, never leaked).
+///
+/// What it guarantees against hostile or careless clients (see common/http/README.md):
+/// - a request body is never held beyond max_body_bytes(), counted after Content-Encoding
+///   (gzip, deflate, br) is undone and across chunks; a larger body is a 413 answered while it
+///   is being read, and the connection is closed after the answer;
+/// - idle connections and connections whose request head trickles in hold no handler thread,
+///   and are closed after ConnectionLimits' timeouts; past max_connections the longest-idle
+///   connection is closed, so such clients cannot starve /healthz or any other route.
 /// Register routes and checks before start(); start() and stop() are not reentrant.
 class Server {
  public:
@@ -65,12 +78,20 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  /// Handlers of post() and del() find the whole decoded body in `req.body`.
   void get(const std::string& pattern, Handler handler);
   void post(const std::string& pattern, Handler handler);
   void del(const std::string& pattern, Handler handler);
   void add_readiness_check(const std::string& name, ReadinessCheck check);
 
-  /// Access to the underlying server for settings such as payload limits.
+  /// Largest request body, in bytes after decompression (default kDefaultMaxBodyBytes).
+  /// Also httplib's payload_max_length: `raw().set_payload_max_length(n)` sets the same limit.
+  void set_max_body_bytes(size_t bytes);
+  size_t max_body_bytes() const;
+  /// Timeouts, workers and the connection cap. Call before start().
+  void set_connection_limits(const ConnectionLimits& limits);
+
+  /// Access to the underlying server. Routes registered here bypass the body limit.
   httplib::Server& raw() { return server_; }
 
   /// Binds host:port (port 0 picks a free one) and serves on a background thread.
@@ -80,13 +101,17 @@ class Server {
   void stop();
 
  private:
-  Handler instrument(const std::string& method, const std::string& pattern, Handler handler);
+  /// A route's handler, instrumented; `reader` is null for methods whose body is never read.
+  using RouteHandler = std::function<void(const httplib::Request&, httplib::Response&,
+                                          const httplib::ContentReader* reader)>;
+  RouteHandler instrument(const std::string& method, const std::string& pattern, Handler handler);
 
   std::string service_;
   metrics::Registry& registry_;
-  httplib::Server server_;
+  detail::GuardedServer server_;
   std::vector<std::pair<std::string, ReadinessCheck>> checks_;
   std::thread thread_;
+  bool fallback_routes_registered_ = false;
 };
 
 }  // namespace analytics::http

@@ -76,7 +76,8 @@ Producer::Producer(const Properties& props)
       dr_cb_(std::make_unique<DeliveryReports>(brokers_down_, *health_)),
       event_cb_(std::make_unique<ClientEvents>(brokers_down_)) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  Properties effective = {{"linger.ms", "5"}, {"compression.type", "lz4"}};
+  Properties effective = {
+      {"linger.ms", "5"}, {"compression.type", "lz4"}, {"socket.nagle.disable", "true"}};
   for (const auto& [k, v] : props) effective[k] = v;
   // Durability is not negotiable: no acknowledged event may be lost or duplicated.
   effective["enable.idempotence"] = "true";

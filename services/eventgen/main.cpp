@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
     metrics::Registry registry;
     eventgen::LoadJobs jobs;
     http::Server server("eventgen", registry);
+    server.set_max_body_bytes(service.max_body_bytes);
     eventgen::register_eventgen_routes(server, registry, load.rates, load.late_rate);
     eventgen::register_load_routes(server, jobs, load);
     int bound = server.start(service.host, service.port);

@@ -11,6 +11,7 @@
 #include "common/contracts/topic_catalog.hpp"
 #include "common/http/http_server.hpp"
 #include "common/kafka/producer.hpp"
+#include "common/kafka/properties.hpp"
 #include "common/logging/logging.hpp"
 #include "common/process/shutdown_signal.hpp"
 #include "event_ingestor.hpp"
@@ -51,6 +52,16 @@ int main() {
                                      "largest single event (below Kafka's message.max.bytes)");
   auto delivery_timeout = env.get_int("DELIVERY_TIMEOUT_MS", 30000, 100, 600000,
                                       "wait for Kafka acks before answering 503");
+  auto producer_config = env.get_secret(
+      "KAFKA_PRODUCER_CONFIG", "",
+      "extra librdkafka producer properties, key=value,... (security, tuning; idempotence and "
+      "acks=all stay forced)");
+  kafka::Properties producer_props;
+  try {
+    producer_props = kafka::parse_properties(producer_config);
+  } catch (const std::exception& e) {
+    env.add_error(std::string("KAFKA_PRODUCER_CONFIG: ") + e.what());
+  }
   auto api_keys_text = env.get_secret(
       "GATEWAY_API_KEYS", "", "API keys: KEY or KEY@type1|type2, comma-separated (empty: open)");
   auto api_keys_file = env.get_string("GATEWAY_API_KEYS_FILE", "",
@@ -74,9 +85,10 @@ int main() {
     auto schemas = contracts::SchemaRegistry::load(proto_dir + "/schemas");
     // Give librdkafka slightly less time than the HTTP wait, so a failure arrives as a
     // delivery error rather than a timeout.
-    kafka::Producer producer({{"bootstrap.servers", brokers},
-                              {"message.timeout.ms", std::to_string(delivery_timeout - 50)},
-                              {"message.max.bytes", std::to_string(max_event_bytes + 64 * 1024)}});
+    producer_props["bootstrap.servers"] = brokers;
+    producer_props["message.timeout.ms"] = std::to_string(delivery_timeout - 50);
+    producer_props["message.max.bytes"] = std::to_string(max_event_bytes + 64 * 1024);
+    kafka::Producer producer(producer_props);
     metrics::Registry registry;
     gateway::EventIngestor ingestor(schemas, topics, producer, static_cast<int>(delivery_timeout),
                                     static_cast<size_t>(max_event_bytes), registry);

@@ -32,6 +32,7 @@ int main() {
                                 "; SET default_transaction_read_only = on; SET TIME ZONE 'UTC'");
     metrics::Registry registry;
     http::Server server("kpi-api", registry);
+    server.set_max_body_bytes(service.max_body_bytes);
     kpi::register_kpi_routes(server, pool);
     int bound = server.start(service.host, service.port);
     logger->info("kpi-api started port={} version={}", bound, config::pipeline_version());
