@@ -82,6 +82,20 @@ TEST_F(MapTransactionTest, CleanRecordBecomesASilverOrder) {
   EXPECT_TRUE(o.dq_passed);
 }
 
+// proto/README.md: readers take every version. A v2 order (optional currency and discount)
+// lands exactly like the v1 order it extends.
+TEST_F(MapTransactionTest, SchemaVersion2OrderLandsLikeItsV1Fields) {
+  auto v2 = clean();
+  v2["schema_version"] = 2;
+  v2["currency"] = "EUR";
+  v2["discount"] = 5.0;
+  SilverOrder o = expect_order(map(v2));
+  SilverOrder v1 = expect_order(map(clean()));
+  EXPECT_EQ(o.order_id, v1.order_id);
+  EXPECT_EQ(o.revenue_cents, v1.revenue_cents);
+  EXPECT_TRUE(o.dq_passed);
+}
+
 TEST_F(MapTransactionTest, PersonalDataIsProtected) {
   SilverOrder o = expect_order(map(clean()));
   EXPECT_EQ(o.customer_name_masked, "S***");
