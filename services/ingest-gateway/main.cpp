@@ -36,14 +36,14 @@ std::string read_key_file(const std::string& path) {
 int main() {
   process::block_shutdown_signals();
   config::EnvConfig env;
-  auto service = config::read_service_settings(env, 8080);
+  // Batches of up to MAX_EVENTS_PER_REQUEST events: a larger body limit than other services.
+  auto service = config::read_service_settings(env, 8080, 10 * 1024 * 1024);
   auto brokers = env.get_string("KAFKA_BROKERS", "127.0.0.1:9092", "bootstrap servers");
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
   auto proto_dir = env.get_string("PROTO_DIR", config::source_path("proto"),
                                   "directory with topics.json and schemas/");
   gateway::GatewayLimits limits;
-  limits.max_body_bytes = static_cast<size_t>(env.get_int(
-      "MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024LL * 1024 * 1024, "request body limit"));
+  limits.max_body_bytes = service.max_body_bytes;
   limits.max_events_per_request = static_cast<size_t>(
       env.get_int("MAX_EVENTS_PER_REQUEST", 5000, 1, 1000000, "events per request limit"));
   limits.max_inflight_requests = static_cast<size_t>(env.get_int(

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <zlib.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -99,6 +101,51 @@ TEST_F(GatewayTest, ANestedBodyIsA400AndTheGatewayStaysUp) {
   auto health = client.Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
+}
+
+/// `inflated` bytes of NDJSON-looking zeros, gzip-compressed (about 1,000 : 1).
+std::string gzip_bomb(size_t inflated) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string chunk(1 << 20, '0');
+  std::string out;
+  char buf[1 << 16];
+  for (size_t done = 0; done < inflated; done += chunk.size()) {
+    z.next_in = reinterpret_cast<Bytef*>(chunk.data());
+    z.avail_in = static_cast<uInt>(chunk.size());
+    int flush = done + chunk.size() >= inflated ? Z_FINISH : Z_NO_FLUSH;
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(buf);
+      z.avail_out = sizeof buf;
+      deflate(&z, flush);
+      out.append(buf, sizeof buf - z.avail_out);
+    } while (z.avail_out == 0);
+  }
+  deflateEnd(&z);
+  return out;
+}
+
+size_t rss_kb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+TEST_F(GatewayTest, AGzipBombIsRefusedWithoutInflatingIt) {
+  std::string bomb = gzip_bomb(size_t{256} << 20);  // 256 MiB inflated
+  ASSERT_LT(bomb.size(), size_t{2} << 20);
+  size_t before = rss_kb();
+  auto res = post(bomb, "application/x-ndjson", {{"Content-Encoding", "gzip"}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413) << res->body.substr(0, 300);
+  EXPECT_THAT(res->body, HasSubstr("payload_too_large"));
+  // The gateway's limit is 10 MiB; nothing near the 256 MiB may have been held.
+  EXPECT_LT(rss_kb(), before + 64 * 1024) << "RSS grew from " << before << " kB";
+  auto again = post(order(1));  // and the next request is served
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
 }
 
 TEST_F(GatewayTest, ApiKeysGuardIngestionButNotTheRegistryOrHealth) {

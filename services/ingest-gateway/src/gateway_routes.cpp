@@ -79,7 +79,7 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
                              const contracts::SchemaRegistry& schemas,
                              const contracts::TopicCatalog& topics, const GatewayLimits& limits,
                              const auth::ApiKeys& keys) {
-  server.raw().set_payload_max_length(limits.max_body_bytes);
+  server.set_max_body_bytes(limits.max_body_bytes);
   server.add_readiness_check("kafka", [&ingestor] { return ingestor.kafka_problem(2000); });
 
   auto inflight = std::make_shared<std::atomic<size_t>>(0);
