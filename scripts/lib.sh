@@ -22,7 +22,7 @@ export_database_url() {
 DEBIAN_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config curl ca-certificates openssl
   librdkafka-dev kcat libpqxx-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
-  libssl-dev zlib1g-dev libvalijson-dev libsimdjson-dev libre2-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev zlib1g-dev libvalijson-dev libsimdjson-dev libre2-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
 )
 

@@ -56,12 +56,12 @@ struct Connection {
   Connection(int fd_, std::atomic<size_t>& open_count_, ConnectionProbe& probe_)
       : fd(fd_), open_count(open_count_), probe(probe_) {
     ++open_count;
-    probe.open.add(1);
+    probe.open.Increment();
   }
   ~Connection() {
     ::close(fd);
     --open_count;
-    probe.open.add(-1);
+    probe.open.Decrement();
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -357,7 +357,7 @@ class Dispatcher final : public httplib::TaskQueue {
   }
 
   void reject_overloaded(Connection& c) {
-    probe_.overloaded.inc();
+    probe_.overloaded.Increment();
     reject(c, 503, "Service Unavailable", "overloaded",
            "the server has too many requests waiting; retry shortly");
   }
@@ -409,7 +409,7 @@ class Dispatcher final : public httplib::TaskQueue {
       auto victim =
           std::min_element(waiting_.begin(), waiting_.end(),
                            [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-      if (!(*victim)->lingering) probe_.evicted.inc();
+      if (!(*victim)->lingering) probe_.evicted.Increment();
       waiting_.erase(victim);
     }
   }
@@ -420,7 +420,7 @@ class Dispatcher final : public httplib::TaskQueue {
       if (c->lingering || c->in.empty()) {
         c.reset();  // closing, or idle for idle_timeout
       } else {
-        probe_.head_timeout.inc();
+        probe_.head_timeout.Increment();
         reject(*c, 408, "Request Timeout", "request_timeout",
                "the request headers did not arrive within " +
                    std::to_string(limits_.head_timeout.count()) + " ms");
@@ -443,7 +443,7 @@ class Dispatcher final : public httplib::TaskQueue {
       case Head::kIncomplete:
         return;
       case Head::kTooLarge:
-        probe_.head_too_large.inc();
+        probe_.head_too_large.Increment();
         reject(*c, 431, "Request Header Fields Too Large", "header_too_large",
                "the request line and headers exceed " + std::to_string(limits_.max_head_bytes) +
                    " bytes");

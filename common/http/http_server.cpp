@@ -4,6 +4,8 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -194,7 +196,8 @@ Server::RouteHandler Server::instrument(const std::string& method, const std::st
   metrics::Histogram& latency =
       registry_.histogram("http_request_duration_seconds", "HTTP request latency",
                           {{"route", pattern}, {"method", method}});
-  return [this, method, pattern, &latency, handler = std::move(handler)](
+  auto by_status = std::make_shared<std::array<std::atomic<metrics::Counter*>, 600>>();
+  return [this, method, pattern, &latency, by_status, handler = std::move(handler)](
              const httplib::Request& req, httplib::Response& res,
              const httplib::ContentReader* reader) {
     auto started = std::chrono::steady_clock::now();
@@ -223,13 +226,18 @@ Server::RouteHandler Server::instrument(const std::string& method, const std::st
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    latency.observe(seconds);
-    registry_
-        .counter("http_requests_total", "HTTP requests by route and status",
-                 {{"route", pattern},
-                  {"method", method},
-                  {"status", std::to_string(res.status == -1 ? 200 : res.status)}})
-        .inc();
+    latency.Observe(seconds);
+    int status = res.status == -1 ? 200 : res.status;
+    if (status < 100 || status >= static_cast<int>(by_status->size())) status = 0;
+    // Resolved on a route's first answer with this status, then reused without a lock.
+    metrics::Counter* requests = (*by_status)[status].load(std::memory_order_acquire);
+    if (requests == nullptr) {
+      requests = &registry_.counter(
+          "http_requests_total", "HTTP requests by route and status",
+          {{"route", pattern}, {"method", method}, {"status", std::to_string(status)}});
+      (*by_status)[status].store(requests, std::memory_order_release);
+    }
+    requests->Increment();
   };
 }
 

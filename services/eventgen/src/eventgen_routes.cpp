@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <charconv>
+#include <memory>
 #include <random>
 #include <set>
 
@@ -126,54 +127,66 @@ void send_batch(const httplib::Request& req, httplib::Response& res, const Batch
   res.set_content(std::move(body), type);
 }
 
-void count_dirt(metrics::Registry& registry, const std::string& type,
-                std::initializer_list<std::pair<const char*, uint64_t>> kinds) {
-  for (auto [kind, n] : kinds) {
-    registry
-        .counter("eventgen_dirty_events_total", "Generated events by type and kind of dirt",
-                 {{"type", type}, {"dirt", kind}})
-        .inc(n);
+/// Generated events and their dirt, per event type; handles resolved once at registration.
+struct GeneratorProbe {
+  GeneratorProbe(metrics::Registry& registry, const std::string& type)
+      : events(registry.counter("eventgen_events_total", "Generated events by type",
+                                {{"type", type}})),
+        late(registry.counter("eventgen_late_events_total", "Generated events that arrive late",
+                              {{"type", type}})),
+        malformed_timestamp(dirt(registry, type, "malformed_timestamp")),
+        missing_quantity(dirt(registry, type, "missing_quantity")),
+        missing_price(dirt(registry, type, "missing_price")),
+        duplicate_id(dirt(registry, type, "duplicate_id")) {}
+
+  static metrics::Counter& dirt(metrics::Registry& registry, const std::string& type,
+                                const char* kind) {
+    return registry.counter("eventgen_dirty_events_total",
+                            "Generated events by type and kind of dirt",
+                            {{"type", type}, {"dirt", kind}});
   }
-}
+
+  metrics::Counter& events;
+  metrics::Counter& late;
+  metrics::Counter& malformed_timestamp;
+  metrics::Counter& missing_quantity;
+  metrics::Counter& missing_price;
+  metrics::Counter& duplicate_id;
+};
+
+void add(metrics::Counter& counter, uint64_t n) { counter.Increment(static_cast<double>(n)); }
 
 }  // namespace
 
 void register_eventgen_routes(http::Server& server, metrics::Registry& registry,
                               const DirtRates& defaults, double default_late_rate) {
-  server.get("/v1/transactions", [&registry, defaults](const httplib::Request& req,
-                                                       httplib::Response& res) {
+  auto orders = std::make_shared<GeneratorProbe>(registry, "commerce.transaction");
+  server.get("/v1/transactions", [orders, defaults](const httplib::Request& req,
+                                                    httplib::Response& res) {
     BatchRequest b = parse_batch_request(req, defaults, 0, false);
     DirtCounts dirt;
     std::string body = generate_transactions(b.count, b.seed, b.rates, b.anchor, b.format, &dirt);
-    const std::string type = "commerce.transaction";
-    registry.counter("eventgen_events_total", "Generated events by type", {{"type", type}})
-        .inc(b.count);
-    count_dirt(registry, type,
-               {{"malformed_timestamp", dirt.malformed_timestamp},
-                {"missing_quantity", dirt.missing_quantity},
-                {"missing_price", dirt.missing_price},
-                {"duplicate_id", dirt.duplicate_id}});
+    add(orders->events, b.count);
+    add(orders->malformed_timestamp, dirt.malformed_timestamp);
+    add(orders->missing_quantity, dirt.missing_quantity);
+    add(orders->missing_price, dirt.missing_price);
+    add(orders->duplicate_id, dirt.duplicate_id);
     send_batch(req, res, b, std::move(body));
   });
 
-  server.get("/v1/interactions", [&registry, defaults, default_late_rate](
-                                     const httplib::Request& req, httplib::Response& res) {
+  auto clicks = std::make_shared<GeneratorProbe>(registry, "user.interaction");
+  server.get("/v1/interactions", [clicks, defaults, default_late_rate](const httplib::Request& req,
+                                                                       httplib::Response& res) {
     BatchRequest b = parse_batch_request(req, defaults, default_late_rate, true);
     InteractionCounts counts;
     std::string body =
         generate_interactions(b.count, b.seed, b.rates, b.late_rate, b.anchor, b.format, &counts);
-    const std::string type = "user.interaction";
-    registry.counter("eventgen_events_total", "Generated events by type", {{"type", type}})
-        .inc(b.count);
-    registry
-        .counter("eventgen_late_events_total", "Generated events that arrive late",
-                 {{"type", type}})
-        .inc(counts.late_arrival);
-    count_dirt(registry, type,
-               {{"malformed_timestamp", counts.malformed_timestamp},
-                {"missing_quantity", counts.missing_quantity},
-                {"missing_price", counts.missing_price},
-                {"duplicate_id", counts.duplicate_id}});
+    add(clicks->events, b.count);
+    add(clicks->late, counts.late_arrival);
+    add(clicks->malformed_timestamp, counts.malformed_timestamp);
+    add(clicks->missing_quantity, counts.missing_quantity);
+    add(clicks->missing_price, counts.missing_price);
+    add(clicks->duplicate_id, counts.duplicate_id);
     send_batch(req, res, b, std::move(body));
   });
 }

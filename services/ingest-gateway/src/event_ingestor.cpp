@@ -145,9 +145,9 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
     (outcome.accepted ? out.accepted : out.rejected) += 1;
     if (outcome.delivered) (outcome.accepted ? delivered_accepted : delivered_rejected) += 1;
   }
-  type->second.accepted->inc(delivered_accepted);
-  type->second.rejected->inc(delivered_rejected);
-  if (out.kafka_failed) kafka_failures_.inc();
+  type->second.accepted->Increment(static_cast<double>(delivered_accepted));
+  type->second.rejected->Increment(static_cast<double>(delivered_rejected));
+  if (out.kafka_failed) kafka_failures_.Increment();
   return out;
 }
 

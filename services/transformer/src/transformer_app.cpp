@@ -34,7 +34,7 @@ TransformerApp::TransformerApp(TransformerConfig config, contracts::TopicCatalog
                                metrics::Registry& registry)
     : config_(std::move(config)),
       catalog_(std::move(catalog)),
-      registry_(registry),
+      probe_(registry, catalog_),
       pii_(config_.pii_hmac_key),
       writer_(config_.database_url, config_.consumer_group, config::pipeline_version()) {
   for (const auto& t : catalog_.topics()) event_type_by_topic_[t.name] = t.event_type;
@@ -89,12 +89,11 @@ void TransformerApp::set_problem(const std::string& problem) {
 }
 
 void TransformerApp::run() {
-  auto& polled = registry_.counter("transformer_records_polled_total", "Records read from Kafka");
   while (!stop_) {
     try {
       if (needs_resync_) resync_positions();
       auto messages = consumer_->poll_batch(config_.batch_max_events, config_.batch_max_wait_ms);
-      polled.inc(messages.size());
+      probe_.polled.Increment(static_cast<double>(messages.size()));
       report_lag();
       // While positions are stale, drop what was fetched: the reassignment re-fetches it.
       if (needs_resync_ || messages.empty()) continue;
@@ -153,10 +152,7 @@ void TransformerApp::on_assign(std::vector<kafka::TopicPartition>& partitions) {
           "Kafka deleted records before the warehouse read them topic={} partition={} "
           "from={} to={} records={}",
           p.topic, p.partition, at, wm->first, lost);
-      registry_
-          .counter("transformer_records_lost_in_kafka_total",
-                   "Records Kafka deleted (retention) before they were read")
-          .inc(static_cast<uint64_t>(lost));
+      probe_.lost_in_kafka.Increment(static_cast<double>(lost));
     } else if (d.kind == StartDecision::Kind::kAhead) {
       // The log restarted below what the warehouse has (topic recreated, broker data lost).
       // Reading it would either skip or mislabel events: refuse, loudly.
@@ -177,16 +173,14 @@ void TransformerApp::on_assign(std::vector<kafka::TopicPartition>& partitions) {
                                      refused;
   }
   needs_resync_ = false;  // the assignment just set every position from PostgreSQL
-  registry_.gauge("transformer_assigned_partitions", "Partitions owned by this instance")
-      .set(static_cast<double>(positions_.size()));
+  probe_.assigned_partitions.Set(static_cast<double>(positions_.size()));
 }
 
 void TransformerApp::on_revoke(const std::vector<kafka::TopicPartition>& partitions) {
   // Batches are committed synchronously before the next poll, so nothing is in flight here;
   // records of these partitions already fetched are dropped by PartitionPositions::select().
   for (const auto& p : partitions) positions_.revoke({p.topic, p.partition});
-  registry_.gauge("transformer_assigned_partitions", "Partitions owned by this instance")
-      .set(static_cast<double>(positions_.size()));
+  probe_.assigned_partitions.Set(static_cast<double>(positions_.size()));
 }
 
 std::vector<BatchRecord> TransformerApp::map_records(
@@ -254,43 +248,31 @@ TransformerApp::CommitOutcome TransformerApp::commit_range(std::vector<BatchReco
 }
 
 TransformerApp::CommitOutcome TransformerApp::commit_with_retry(Batch& batch) {
-  auto& batches = registry_.counter("transformer_batches_total", "Committed batches",
-                                    {{"result", "committed"}});
-  auto& failures =
-      registry_.counter("transformer_batches_total", "Committed batches", {{"result", "failed"}});
-  auto& duration = registry_.histogram("transformer_batch_duration_seconds",
-                                       "Time to write one batch with its offsets");
   for (int attempt = 0;; ++attempt) {
     auto started = std::chrono::steady_clock::now();
     try {
       BatchStats stats = writer_.commit(batch);
       positions_.committed(batch.advances);
-      batches.inc();
-      duration.observe(
+      probe_.batches_committed.Increment();
+      probe_.batch_duration.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      for (auto [layer, n] :
-           {std::pair{"bronze", stats.bronze_rows}, std::pair{"silver", stats.silver_rows},
-            std::pair{"quarantine", stats.quarantined_rows}, std::pair{"dlq", stats.dlq_rows}}) {
-        registry_
-            .counter("transformer_rows_total", "Rows written per warehouse layer",
-                     {{"layer", layer}})
-            .inc(n);
-      }
-      registry_.gauge("transformer_last_commit_timestamp_seconds", "Unix time of last commit")
-          .set(static_cast<double>(time::now_micros()) / 1e6);
+      probe_.bronze_rows.Increment(static_cast<double>(stats.bronze_rows));
+      probe_.silver_rows.Increment(static_cast<double>(stats.silver_rows));
+      probe_.quarantine_rows.Increment(static_cast<double>(stats.quarantined_rows));
+      probe_.dlq_rows.Increment(static_cast<double>(stats.dlq_rows));
+      probe_.last_commit.Set(static_cast<double>(time::now_micros()) / 1e6);
       set_problem("");
       spdlog::info("batch committed batch_id={} bronze={} silver={} quarantined={} dlq={}",
                    batch.batch_id, stats.bronze_rows, stats.silver_rows, stats.quarantined_rows,
                    stats.dlq_rows);
       return CommitOutcome::kCommitted;
     } catch (const OffsetFenceError& e) {
-      registry_.counter("transformer_batches_total", "Committed batches", {{"result", "fenced"}})
-          .inc();
+      probe_.batches_fenced.Increment();
       spdlog::warn("batch fenced batch_id={} error={}", batch.batch_id, e.what());
       needs_resync_ = true;
       return CommitOutcome::kFenced;
     } catch (const pg::DbError& e) {
-      failures.inc();
+      probe_.batches_failed.Increment();
       writer_.reset();
       if (is_data_error(e)) throw;  // the caller isolates the record
       if (e.sqlstate() == "23505") {
@@ -329,10 +311,8 @@ void TransformerApp::report_lag() {
     if (high && *high > done) lag[id.first] += *high - done;
   }
   for (const auto& [topic, records] : lag) {
-    registry_
-        .gauge("transformer_consumer_lag_records",
-               "Records in owned partitions not yet written to the warehouse", {{"topic", topic}})
-        .set(static_cast<double>(records));
+    auto gauge = probe_.lag_by_topic.find(topic);
+    if (gauge != probe_.lag_by_topic.end()) gauge->second->Set(static_cast<double>(records));
   }
 }
 

@@ -13,6 +13,7 @@
 #include "common/metrics/metrics.hpp"
 #include "partition_positions.hpp"
 #include "pii.hpp"
+#include "transformer_probe.hpp"
 #include "warehouse_writer.hpp"
 
 namespace analytics::transformer {
@@ -67,7 +68,7 @@ class TransformerApp {
 
   TransformerConfig config_;
   contracts::TopicCatalog catalog_;
-  metrics::Registry& registry_;
+  TransformerProbe probe_;
   PiiProtector pii_;
   WarehouseWriter writer_;
   std::unique_ptr<kafka::Consumer> consumer_;
