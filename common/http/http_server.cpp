@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/errors/errors.hpp"
 #include "common/ids/uuid.hpp"
 
 namespace analytics::http {
@@ -24,6 +25,40 @@ void write_error(httplib::Response& res, int status, const std::string& code,
   // Messages may quote client input: invalid UTF-8 must not turn an answer into a 500.
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                   "application/json");
+}
+
+void reply_error(std::exception_ptr error, const std::string& route, const std::string& rid,
+                 httplib::Response& res) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ApiError& e) {
+    for (const auto& [k, v] : e.headers) res.set_header(k, v);
+    write_error(res, e.status(), e.code(), e.what(), e.details());
+  } catch (const errors::ClientError& e) {
+    if (e.retry_after_seconds() > 0) {
+      res.set_header("Retry-After", std::to_string(e.retry_after_seconds()));
+    }
+    write_error(res, e.status(), e.code(), e.what());
+  } catch (const errors::DependencyError& e) {
+    // Its text names hosts, ports and roles: the log gets it, the client gets the fact.
+    if (e.retryable()) {
+      spdlog::warn("dependency unavailable route={} request_id={} dependency={} error={}", route,
+                   rid, e.dependency(), e.what());
+      res.set_header("Retry-After", "5");
+      write_error(res, 503, e.dependency() + "_unavailable",
+                  "the " + e.dependency() + " is unavailable; retry shortly");
+    } else {
+      spdlog::error("dependency failed route={} request_id={} dependency={} error={}", route, rid,
+                    e.dependency(), e.what());
+      write_error(res, 500, "internal", "internal error; see server log for request " + rid);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("unhandled error route={} request_id={} error={}", route, rid, e.what());
+    write_error(res, 500, "internal", "internal error; see server log for request " + rid);
+  } catch (...) {
+    spdlog::error("unhandled non-standard exception route={} request_id={}", route, rid);
+    write_error(res, 500, "internal", "internal error; see server log for request " + rid);
+  }
 }
 
 std::string request_id(const httplib::Response& res) {
@@ -158,8 +193,8 @@ Server::Server(std::string service, metrics::Registry& registry)
     return httplib::Server::HandlerResponse::Handled;
   });
   server_.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        write_error(res, 500, "internal", "internal error");
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+        reply_error(error, req.path, request_id(res), res);
       });
   get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(nlohmann::json{{"status", "alive"}, {"service", service_}}.dump(),
@@ -217,12 +252,8 @@ Server::RouteHandler Server::instrument(const std::string& method, const std::st
         check_declared_length(req, res, max_body_bytes());
         handler(req, res);
       }
-    } catch (const ApiError& e) {
-      for (const auto& [k, v] : e.headers) res.set_header(k, v);
-      write_error(res, e.status(), e.code(), e.what(), e.details());
-    } catch (const std::exception& e) {
-      spdlog::error("unhandled error route={} request_id={} error={}", pattern, rid, e.what());
-      write_error(res, 500, "internal", "internal error; see server log for request " + rid);
+    } catch (...) {
+      reply_error(std::current_exception(), pattern, rid, res);
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,13 @@ class ApiError : public std::runtime_error {
 /// The one place that writes an error body.
 void write_error(httplib::Response& res, int status, const std::string& code,
                  const std::string& message, const std::vector<std::string>& details = {});
+
+/// The one place that turns an exception into an answer: ApiError keeps its status;
+/// errors::ClientError is its 4xx with code and message; errors::DependencyError (the
+/// warehouse, Kafka) is 503 `<dependency>_unavailable` + `Retry-After: 5` when retryable, else
+/// 500 — its text is logged, never sent; anything else is a logged 500 naming the request id.
+void reply_error(std::exception_ptr error, const std::string& route, const std::string& rid,
+                 httplib::Response& res);
 
 /// The request id of the request being served (from `X-Request-Id`, or generated).
 std::string request_id(const httplib::Response& res);

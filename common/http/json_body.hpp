@@ -1,8 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
+#include <type_traits>
+
+#include "common/errors/errors.hpp"
 
 namespace analytics::http {
 
@@ -14,5 +19,55 @@ inline constexpr size_t kDefaultMaxJsonDepth = 64;
 /// `max_depth`. Throws ApiError(400, "malformed_json") naming the line and column of a syntax
 /// error (invalid UTF-8 included), the depth limit, or a number out of double's range.
 nlohmann::json parse_json_body(std::string_view body, size_t max_depth = kDefaultMaxJsonDepth);
+
+namespace detail {
+
+/// `value` as T; another JSON type, or an integer out of T's range, is the client's mistake.
+template <typename T>
+T field_value(const nlohmann::json& value, const std::string& name, const std::string& code) {
+  auto wrong = [&](const std::string& expected) {
+    return errors::ClientError(code, "field '" + name + "' must be " + expected + ", got " +
+                                         (value.is_number() ? value.dump() : value.type_name()));
+  };
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!value.is_number_integer()) throw wrong("an integer");
+    bool fits =
+        value.is_number_unsigned()
+            ? value.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+            : value.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                  (std::is_unsigned_v<T> ||
+                   value.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max()));
+    if (!fits) throw wrong("an integer in range");
+    return value.get<T>();
+  } else {
+    try {
+      return value.get<T>();
+    } catch (const nlohmann::json::exception&) {
+      if constexpr (std::is_same_v<T, std::string>) throw wrong("a string");
+      if constexpr (std::is_same_v<T, bool>) throw wrong("a boolean");
+      throw wrong("a number");
+    }
+  }
+}
+
+}  // namespace detail
+
+/// A request field as T, or `fallback` when absent. A value of another type throws
+/// errors::ClientError(`code`) naming the field: the one place request fields become 400s.
+template <typename T>
+T field_or(const nlohmann::json& body, const std::string& name, T fallback,
+           const std::string& code = "invalid_argument") {
+  auto it = body.find(name);
+  return it == body.end() ? fallback : detail::field_value<T>(*it, name, code);
+}
+
+/// A request field as T; absent or of another type throws errors::ClientError(`code`).
+template <typename T>
+T required_field(const nlohmann::json& body, const std::string& name,
+                 const std::string& code = "invalid_argument") {
+  auto it = body.find(name);
+  if (it == body.end()) throw errors::ClientError(code, "field '" + name + "' is required");
+  return detail::field_value<T>(*it, name, code);
+}
 
 }  // namespace analytics::http

@@ -4,18 +4,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/errors/errors.hpp"
+
 namespace analytics::kafka {
 
 /// Any Kafka failure surfaced by common/kafka. `retryable()` is true for conditions that may
 /// clear on their own (queue full, broker down, timeouts): callers answer 503 / retry later.
-class KafkaError : public std::runtime_error {
+class KafkaError : public errors::DependencyError {
  public:
   KafkaError(const std::string& message, bool retryable)
-      : std::runtime_error(message), retryable_(retryable) {}
-  bool retryable() const { return retryable_; }
-
- private:
-  bool retryable_;
+      : errors::DependencyError("kafka", message, retryable) {}
 };
 
 /// The client instance is unusable (librdkafka's fatal error state); only a new process helps.

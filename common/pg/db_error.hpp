@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/errors/errors.hpp"
+
 namespace pqxx {
 class connection_base;
 }
@@ -13,16 +15,14 @@ namespace analytics::pg {
 /// Any PostgreSQL failure surfaced outside common/pg. retryable() is true for lost
 /// connections, serialization failures/deadlocks, resource exhaustion and shutdowns — the
 /// caller may retry the whole transaction. `sqlstate` is empty when the server sent none.
-class DbError : public std::runtime_error {
+class DbError : public errors::DependencyError {
  public:
   DbError(const std::string& message, std::string sqlstate, bool retryable)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)), retryable_(retryable) {}
+      : errors::DependencyError("warehouse", message, retryable), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const { return sqlstate_; }
-  bool retryable() const { return retryable_; }
 
  private:
   std::string sqlstate_;
-  bool retryable_;
 };
 
 /// Call inside a `catch (...)`: rethrows the in-flight exception as a DbError when it is a

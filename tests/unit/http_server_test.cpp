@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/errors/errors.hpp"
 #include "common/metrics/metrics.hpp"
 
 namespace analytics::http {
@@ -29,6 +30,19 @@ class HttpServerTest : public ::testing::Test {
       ApiError e(418, "teapot", "I am a teapot", {"short", "stout"});
       e.headers.emplace_back("Retry-After", "7");
       throw e;
+    });
+    server_.get("/bad-input", [](const httplib::Request&, httplib::Response&) {
+      throw errors::ClientError("invalid_parameter", "rate must be in (0, 1e7]");
+    });
+    server_.get("/busy", [](const httplib::Request&, httplib::Response&) {
+      throw errors::ClientError("too_many_jobs", "2 jobs are running", 429, 10);
+    });
+    server_.get("/db-down", [](const httplib::Request&, httplib::Response&) {
+      throw errors::DependencyError(
+          "warehouse", "connection to server at \"db\" (10.0.0.5), port 5432 failed", true);
+    });
+    server_.get("/db-broken", [](const httplib::Request&, httplib::Response&) {
+      throw errors::DependencyError("warehouse", "syntax error at or near \"SELEC\"", false);
     });
     server_.get("/boom", [](const httplib::Request&, httplib::Response&) {
       throw std::runtime_error("connection to postgres://admin:s3cr3t@db failed");
@@ -345,6 +359,35 @@ TEST_F(HttpBodyLimitTest, RefusedBodiesAreCountedUnderTheirRoute) {
   ASSERT_TRUE(res);
   EXPECT_THAT(res->body,
               HasSubstr(R"(http_requests_total{method="POST",route="/size",status="413"} 1)"));
+}
+
+// The one error mapper: errors thrown below HTTP become the right answer without a handler
+// translating them, and a dependency's text never reaches the client.
+TEST_F(HttpServerTest, ClientErrorsThrownBelowHttpKeepTheirStatusAndCode) {
+  auto res = get("/bad-input");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json_of(res)["error"]["code"], "invalid_parameter");
+  EXPECT_EQ(json_of(res)["error"]["message"], "rate must be in (0, 1e7]");
+  res = get("/busy");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "10");
+}
+
+TEST_F(HttpServerTest, DependencyFailuresAre503WhenRetryableAnd500OtherwiseWithoutTheirText) {
+  auto res = get("/db-down");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "5");
+  EXPECT_EQ(json_of(res)["error"]["code"], "warehouse_unavailable");
+  EXPECT_THAT(res->body, Not(HasSubstr("10.0.0.5")));
+  res = get("/db-broken");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_EQ(json_of(res)["error"]["code"], "internal");
+  EXPECT_THAT(res->body, Not(HasSubstr("SELEC")));
+  EXPECT_TRUE(res->get_header_value("Retry-After").empty());
 }
 
 }  // namespace

@@ -150,6 +150,35 @@ TEST_F(HttpJsonRoutesTest, NonObjectBodiesAreStill400) {
   expect_malformed("/v1/topics", "\"orders\"", "must be a JSON object");
 }
 
+// Fields of the wrong type or out of range are the client's mistake, named, never a 500 (or,
+// for a negative count, a job of 2^64-1 events).
+TEST_F(HttpJsonRoutesTest, FieldsOfTheWrongTypeOrRangeAre400NamingTheField) {
+  struct Case {
+    const char* path;
+    const char* body;
+    const char* code;
+    const char* field;
+  };
+  for (const Case& c :
+       {Case{"/v1/load", R"({"count":-1})", "invalid_parameter", "count"},
+        Case{"/v1/load", R"({"rate":"fast"})", "invalid_parameter", "rate"},
+        Case{"/v1/load", R"({"batch_size":1.5})", "invalid_parameter", "batch_size"},
+        Case{"/v1/topics", R"({"name":42})", "invalid_argument", "name"},
+        Case{"/v1/topics", R"({"name":"t","partitions":99999999999})", "invalid_argument",
+             "partitions"},
+        Case{"/v1/faults/request-errors", R"({"error":"X"})", "invalid_argument", "api_key"}}) {
+    auto res = client_->Post(c.path, c.body, "application/json");
+    ASSERT_TRUE(res) << c.body;
+    EXPECT_EQ(res->status, 400) << c.body << " " << res->body;
+    auto error = nlohmann::json::parse(res->body).at("error");
+    EXPECT_EQ(error.at("code"), c.code) << c.body;
+    EXPECT_THAT(error.at("message").get<std::string>(), HasSubstr(c.field)) << c.body;
+  }
+  auto res = client_->Post("/v1/brokers/99999999999/down", "", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+}
+
 TEST_F(HttpJsonRoutesTest, WellFormedBodiesStillWork) {
   auto res = client_->Post("/v1/topics", R"({"name":"json-test.extra","partitions":2})",
                            "application/json");

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/errors/errors.hpp"
 #include "common/http/http_server.hpp"
 #include "common/metrics/metrics.hpp"
 #include "load_jobs.hpp"
@@ -509,7 +510,14 @@ TEST(LoadJobsTest, NoMoreThanMaxRunningJobsAtOnce) {
   std::string a = jobs.start(long_run(gateway));
   std::string b = jobs.start(long_run(gateway));
   EXPECT_NE(a, b);
-  EXPECT_THROW(jobs.start(long_run(gateway)), std::length_error);
+  try {
+    jobs.start(long_run(gateway));
+    ADD_FAILURE() << "a third job started";
+  } catch (const errors::ClientError& e) {
+    EXPECT_EQ(e.code(), "too_many_jobs");
+    EXPECT_EQ(e.status(), 429);
+    EXPECT_EQ(e.retry_after_seconds(), 10);
+  }
 
   // A finished job frees its slot.
   ASSERT_TRUE(jobs.cancel(a));

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/errors/errors.hpp"
+
 namespace analytics::gateway {
 namespace {
 
@@ -13,13 +15,19 @@ using ::testing::HasSubstr;
 
 constexpr size_t kMax = 1000;
 
+struct BodyError {
+  std::string code;
+  std::string message;
+  int status = 0;
+};
+
 BodyError body_error(std::string_view body, BodyFormat format, size_t max_events = kMax) {
   try {
     split_records(body, format, max_events);
-  } catch (const BodyError& e) {
-    return e;
+  } catch (const errors::ClientError& e) {
+    return {e.code(), e.what(), e.status()};
   }
-  ADD_FAILURE() << "no BodyError for: " << body;
+  ADD_FAILURE() << "no ClientError for: " << body;
   return {};
 }
 
@@ -131,6 +139,7 @@ TEST(SplitRecordsTest, TooManyEventsThrows) {
   EXPECT_EQ(body_error("[1,2,3,4]", BodyFormat::kJson, 3).code, "too_many_events");
   BodyError e = body_error("{}\n{}\n{}\n{}\n", BodyFormat::kNdjson, 3);
   EXPECT_EQ(e.code, "too_many_events");
+  EXPECT_EQ(e.status, 413);
   EXPECT_THAT(e.message, HasSubstr("3"));
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/errors/errors.hpp"
 #include "common/ids/uuid.hpp"
 
 namespace analytics::eventgen {
@@ -35,7 +36,9 @@ std::string LoadJobs::start(const LoadOptions& options) {
     }
   }
   if (running >= max_running_) {
-    throw std::length_error(std::to_string(running) + " load jobs are already running");
+    throw errors::ClientError("too_many_jobs",
+                              std::to_string(running) + " load jobs are already running", 429,
+                              /*retry_after_seconds=*/10);
   }
   // Keep the results of the kKeepFinished most recent finished jobs for GET; forget older
   // ones so memory stays bounded.

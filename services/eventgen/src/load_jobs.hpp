@@ -19,8 +19,8 @@ class LoadJobs {
   explicit LoadJobs(size_t max_running = 2) : max_running_(max_running) {}
   ~LoadJobs();
 
-  /// Starts a job and returns its id. Throws std::invalid_argument for bad options and
-  /// std::length_error when `max_running` jobs are already running.
+  /// Starts a job and returns its id. Throws errors::ClientError: invalid_parameter for bad
+  /// options, too_many_jobs (429, retry after 10 s) when `max_running` jobs are running.
   std::string start(const LoadOptions& options);
   /// The job's progress as JSON, or nullopt for an unknown id.
   std::optional<std::string> status(const std::string& id) const;

@@ -25,28 +25,23 @@ LoadOptions options_from(const httplib::Request& req, const LoadOptions& default
     }
   }
   LoadOptions o = defaults;
-  try {
-    o.event_type = body.value("event_type", o.event_type);
-    o.rate = body.value("rate", o.rate);
-    o.duration_seconds = body.value("duration_seconds", o.duration_seconds);
-    o.count = body.value("count", o.count);
-    o.batch_size = body.value("batch_size", o.batch_size);
-    if (body.contains("seed")) o.seed = body["seed"].get<uint64_t>();
-    o.rates.malformed_timestamp =
-        body.value("malformed_timestamp_rate", o.rates.malformed_timestamp);
-    o.rates.missing_field = body.value("missing_field_rate", o.rates.missing_field);
-    o.rates.duplicate_id = body.value("duplicate_rate", o.rates.duplicate_id);
-    o.late_rate = body.value("late_rate", o.late_rate);
-    for (double r :
-         {o.rates.malformed_timestamp, o.rates.missing_field, o.rates.duplicate_id, o.late_rate}) {
-      if (!(r >= 0 && r <= 1)) throw std::invalid_argument("rates must be in 0..1");
-    }
-    validate(o);
-  } catch (const nlohmann::json::exception& e) {
-    throw http::ApiError(400, "invalid_parameter", std::string("wrong type: ") + e.what());
-  } catch (const std::invalid_argument& e) {
-    throw http::ApiError(400, "invalid_parameter", e.what());
+  const std::string bad = "invalid_parameter";
+  o.event_type = http::field_or(body, "event_type", o.event_type, bad);
+  o.rate = http::field_or(body, "rate", o.rate, bad);
+  o.duration_seconds = http::field_or(body, "duration_seconds", o.duration_seconds, bad);
+  o.count = http::field_or(body, "count", o.count, bad);
+  o.batch_size = http::field_or(body, "batch_size", o.batch_size, bad);
+  if (body.contains("seed")) o.seed = http::required_field<uint64_t>(body, "seed", bad);
+  o.rates.malformed_timestamp =
+      http::field_or(body, "malformed_timestamp_rate", o.rates.malformed_timestamp, bad);
+  o.rates.missing_field = http::field_or(body, "missing_field_rate", o.rates.missing_field, bad);
+  o.rates.duplicate_id = http::field_or(body, "duplicate_rate", o.rates.duplicate_id, bad);
+  o.late_rate = http::field_or(body, "late_rate", o.late_rate, bad);
+  for (double r :
+       {o.rates.malformed_timestamp, o.rates.missing_field, o.rates.duplicate_id, o.late_rate}) {
+    if (!(r >= 0 && r <= 1)) throw errors::ClientError(bad, "rates must be in 0..1");
   }
+  validate(o);
   return o;
 }
 
@@ -55,12 +50,7 @@ LoadOptions options_from(const httplib::Request& req, const LoadOptions& default
 void register_load_routes(http::Server& server, LoadJobs& jobs, const LoadOptions& defaults) {
   server.post("/v1/load", [&jobs, defaults](const httplib::Request& req, httplib::Response& res) {
     LoadOptions options = options_from(req, defaults);
-    std::string id;
-    try {
-      id = jobs.start(options);
-    } catch (const std::length_error& e) {
-      throw http::ApiError(429, "too_many_jobs", e.what()).retry_after(10);
-    }
+    std::string id = jobs.start(options);
     res.status = 202;
     res.set_header("Location", "/v1/load/" + id);
     res.set_content(nlohmann::json{{"job_id", id},

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/errors/errors.hpp"
 #include "interaction_generator.hpp"
 
 namespace analytics::eventgen {
@@ -49,27 +50,29 @@ bool count_answer(const httplib::Result& res, size_t sent, LoadProgress& p) {
 
 }  // namespace
 
+/// Options come from a CLI or a client's request: a bad one is the caller's mistake (a 400).
+errors::ClientError bad_option(const std::string& message) {
+  return errors::ClientError("invalid_parameter", message);
+}
+
 std::string canonical_event_type(const std::string& name) {
   if (name == "transactions" || name == "commerce.transaction") return "commerce.transaction";
   if (name == "interactions" || name == "user.interaction") return "user.interaction";
-  throw std::invalid_argument("event type must be transactions or interactions, got '" + name +
-                              "'");
+  throw bad_option("event type must be transactions or interactions, got '" + name + "'");
 }
 
 void validate(const LoadOptions& o) {
   canonical_event_type(o.event_type);
-  if (!(o.rate > 0 && o.rate <= 10'000'000))
-    throw std::invalid_argument("rate must be in (0, 1e7]");
+  if (!(o.rate > 0 && o.rate <= 10'000'000)) throw bad_option("rate must be in (0, 1e7]");
   if (o.count == 0 && o.duration_seconds <= 0) {
-    throw std::invalid_argument("set a count or a duration: a load run must be bounded");
+    throw bad_option("set a count or a duration: a load run must be bounded");
   }
   if (!(o.duration_seconds >= 0 && o.duration_seconds <= 86400)) {
-    throw std::invalid_argument("duration_seconds must be in 0..86400");
+    throw bad_option("duration_seconds must be in 0..86400");
   }
-  if (o.batch_size < 1 || o.batch_size > 5000)
-    throw std::invalid_argument("batch_size must be in 1..5000");
+  if (o.batch_size < 1 || o.batch_size > 5000) throw bad_option("batch_size must be in 1..5000");
   if (o.gateway_url.rfind("http://", 0) != 0 && o.gateway_url.rfind("https://", 0) != 0) {
-    throw std::invalid_argument("gateway_url must start with http:// or https://");
+    throw bad_option("gateway_url must start with http:// or https://");
   }
 }
 

@@ -103,12 +103,8 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
       throw http::ApiError(415, "unsupported_media_type",
                            "Content-Type must be application/json or application/x-ndjson");
     }
-    std::vector<RawRecord> records;  // views into req.body
-    try {
-      records = split_records(req.body, *format, limits.max_events_per_request);
-    } catch (const BodyError& e) {
-      throw http::ApiError(e.code == "too_many_events" ? 413 : 400, e.code, e.message);
-    }
+    std::vector<RawRecord> records =
+        split_records(req.body, *format, limits.max_events_per_request);
     if (std::string why = ingestor.unavailable(); !why.empty()) {
       throw http::ApiError(503, "kafka_unavailable", "Kafka is unreachable; nothing was accepted",
                            {why})

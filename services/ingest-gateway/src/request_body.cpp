@@ -7,6 +7,7 @@
 #include <new>
 #include <nlohmann/json.hpp>
 
+#include "common/errors/errors.hpp"
 #include "json_errors.hpp"
 
 namespace analytics::gateway {
@@ -90,12 +91,12 @@ std::optional<BodyFormat> format_of(std::string_view content_type) {
 }
 
 std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, size_t max_events) {
-  if (trim(body).empty()) throw BodyError{"empty_body", "request body is empty"};
+  if (trim(body).empty()) throw errors::ClientError("empty_body", "request body is empty");
   std::vector<RawRecord> records;
   auto add = [&](std::string_view raw, size_t line) {
     if (records.size() >= max_events) {
-      throw BodyError{"too_many_events",
-                      "at most " + std::to_string(max_events) + " events per request"};
+      throw errors::ClientError(
+          "too_many_events", "at most " + std::to_string(max_events) + " events per request", 413);
     }
     records.push_back(RawRecord{records.size(), line, raw});
   };
@@ -107,7 +108,8 @@ std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, s
     if (parser.allocate(body.size(), kMaxJsonDepth + 1)) throw std::bad_alloc();  // + 1: the array
     simdjson::dom::element doc;
     if (auto error = parser.parse(body.data(), body.size()).get(doc)) {
-      throw BodyError{"malformed_json", "body is not valid JSON: " + why_not_json(body, error)};
+      throw errors::ClientError("malformed_json",
+                                "body is not valid JSON: " + why_not_json(body, error));
     }
     std::string_view text = trim(body);
     if (doc.is_array()) {

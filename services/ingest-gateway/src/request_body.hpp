@@ -20,12 +20,6 @@ struct RawRecord {
   std::string_view raw;  // the record's bytes exactly as sent (surrounding whitespace trimmed)
 };
 
-/// Thrown when the body as a whole cannot be read (not per-record).
-struct BodyError {
-  std::string code;     // "malformed_json", "empty_body", "too_many_events"
-  std::string message;  // includes line/column where known
-};
-
 enum class BodyFormat { kJson, kNdjson };
 
 /// Maps a Content-Type header to a format; nullopt means 415.
@@ -35,7 +29,8 @@ std::optional<BodyFormat> format_of(std::string_view content_type);
 /// array of values (each a record); the whole body must be valid JSON no deeper than
 /// kMaxJsonDepth. NDJSON: one record per non-blank line; each line is parsed later on its own,
 /// so a bad line rejects only that record.
-/// Throws BodyError when the body is empty, unreadable JSON, or holds more than `max_events`.
+/// Throws errors::ClientError for the body as a whole: 400 `empty_body`, 400 `malformed_json`
+/// (with line and column where known), 413 `too_many_events` beyond `max_events`.
 std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, size_t max_events);
 
 }  // namespace analytics::gateway

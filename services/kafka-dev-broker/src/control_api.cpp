@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "common/errors/errors.hpp"
 #include "common/http/json_body.hpp"
 
 namespace analytics::dev_broker {
@@ -17,17 +19,14 @@ nlohmann::json parse_body(const httplib::Request& req) {
   return body;
 }
 
-template <typename Fn>
-void translate_errors(Fn&& fn) {
-  try {
-    fn();
-  } catch (const std::invalid_argument& e) {
-    throw http::ApiError(400, "invalid_argument", e.what());
-  } catch (const nlohmann::json::exception& e) {
-    throw http::ApiError(400, "invalid_argument", e.what());
-  } catch (const std::out_of_range& e) {
-    throw http::ApiError(400, "invalid_argument", "number out of range");
+/// A number from the path (the route's regex allows digits only); too large is the client's.
+int path_number(const std::string& digits) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size()) {
+    throw errors::ClientError("invalid_argument", "'" + digits + "' is out of range");
   }
+  return value;
 }
 
 void reply_json(httplib::Response& res, const nlohmann::json& body) {
@@ -50,61 +49,56 @@ void register_control_api(http::Server& server, MockCluster& cluster,
 
   // {"name": "t", "partitions": 3} creates one topic; {"prefix": "it42."} creates every
   // catalogue topic under that prefix (how integration tests get isolated topics).
-  server.post("/v1/topics",
-              [&cluster, &catalog](const httplib::Request& req, httplib::Response& res) {
-                auto body = parse_body(req);
-                nlohmann::json created = nlohmann::json::array();
-                translate_errors([&] {
-                  if (body.contains("prefix")) {
-                    auto prefix = body.at("prefix").get<std::string>();
-                    for (const auto& t : catalog.topics()) {
-                      cluster.create_topic(prefix + t.name, t.partitions);
-                      created.push_back(prefix + t.name);
-                    }
-                  } else {
-                    auto name = body.at("name").get<std::string>();
-                    int partitions = body.value("partitions", 1);
-                    if (name.empty() || partitions < 1) {
-                      throw std::invalid_argument("name must be non-empty and partitions >= 1");
-                    }
-                    cluster.create_topic(name, partitions);
-                    created.push_back(name);
-                  }
-                });
-                res.status = 201;
-                reply_json(res, {{"created", created}});
-              });
+  server.post("/v1/topics", [&cluster, &catalog](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    auto body = parse_body(req);
+    nlohmann::json created = nlohmann::json::array();
+    if (body.contains("prefix")) {
+      auto prefix = http::required_field<std::string>(body, "prefix");
+      for (const auto& t : catalog.topics()) {
+        cluster.create_topic(prefix + t.name, t.partitions);
+        created.push_back(prefix + t.name);
+      }
+    } else {
+      auto name = http::required_field<std::string>(body, "name");
+      int partitions = http::field_or(body, "partitions", 1);
+      if (name.empty() || partitions < 1) {
+        throw errors::ClientError("invalid_argument", "name must be non-empty and partitions >= 1");
+      }
+      cluster.create_topic(name, partitions);
+      created.push_back(name);
+    }
+    res.status = 201;
+    reply_json(res, {{"created", created}});
+  });
 
   server.post(R"(/v1/brokers/(\d+)/(up|down))",
               [&cluster](const httplib::Request& req, httplib::Response& res) {
-                int id = 0;
+                int id = path_number(req.matches[1]);
                 bool up = req.matches[2] == "up";
-                translate_errors([&] {
-                  id = std::stoi(req.matches[1]);
-                  cluster.set_broker_up(id, up);
-                });
+                cluster.set_broker_up(id, up);
                 spdlog::warn("fault injection broker_id={} state={}", id, up ? "up" : "down");
                 reply_json(res, {{"broker_id", id}, {"state", up ? "up" : "down"}});
               });
 
   // {"api_key": 0, "error": "NOT_ENOUGH_REPLICAS", "count": 3}: the next 3 Produce requests fail.
-  server.post(
-      "/v1/faults/request-errors", [&cluster](const httplib::Request& req, httplib::Response& res) {
-        auto body = parse_body(req);
-        translate_errors([&] {
-          int api_key = body.at("api_key").get<int>();
-          auto error = body.at("error").get<std::string>();
-          int count = body.value("count", 1);
-          if (count < 1 || count > 100000) throw std::invalid_argument("count must be 1..100000");
-          cluster.push_request_errors(api_key, error, count);
-          spdlog::warn("fault injection api_key={} error={} count={}", api_key, error, count);
-          reply_json(res, {{"api_key", api_key}, {"error", error}, {"count", count}});
-        });
-      });
+  server.post("/v1/faults/request-errors",
+              [&cluster](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_body(req);
+                int api_key = http::required_field<int>(body, "api_key");
+                auto error = http::required_field<std::string>(body, "error");
+                int count = http::field_or(body, "count", 1);
+                if (count < 1 || count > 100000) {
+                  throw errors::ClientError("invalid_argument", "count must be 1..100000");
+                }
+                cluster.push_request_errors(api_key, error, count);
+                spdlog::warn("fault injection api_key={} error={} count={}", api_key, error, count);
+                reply_json(res, {{"api_key", api_key}, {"error", error}, {"count", count}});
+              });
 
   server.del(R"(/v1/faults/request-errors/(\d+))",
              [&cluster](const httplib::Request& req, httplib::Response& res) {
-               translate_errors([&] { cluster.clear_request_errors(std::stoi(req.matches[1])); });
+               cluster.clear_request_errors(path_number(req.matches[1]));
                res.status = 204;
              });
 }

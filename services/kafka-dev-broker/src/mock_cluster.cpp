@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "common/errors/errors.hpp"
+
 // rdkafka_mock.h must follow rdkafka.h.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -16,7 +18,7 @@ rd_kafka_resp_err_t error_by_name(const std::string& name) {
   for (size_t i = 0; i < count; ++i) {
     if (descs[i].name != nullptr && name == descs[i].name) return descs[i].code;
   }
-  throw std::invalid_argument("unknown Kafka error name: " + name);
+  throw errors::ClientError("invalid_argument", "unknown Kafka error name: " + name);
 }
 
 }  // namespace
@@ -67,7 +69,8 @@ std::vector<std::pair<std::string, int>> MockCluster::topics() const {
 
 void MockCluster::set_broker_up(int broker_id, bool up) {
   if (broker_id < 1 || broker_id > broker_count_) {
-    throw std::invalid_argument("broker id must be in 1.." + std::to_string(broker_count_));
+    throw errors::ClientError("invalid_argument",
+                              "broker id must be in 1.." + std::to_string(broker_count_));
   }
   rd_kafka_resp_err_t err = up ? rd_kafka_mock_broker_set_up(cluster_, broker_id)
                                : rd_kafka_mock_broker_set_down(cluster_, broker_id);
