@@ -1,5 +1,6 @@
 #include "common/http/http_server.hpp"
 
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <strings.h>
 
@@ -14,6 +15,7 @@
 #include <set>
 
 #include "common/errors/errors.hpp"
+#include "common/http/guarded_server.hpp"
 #include "common/ids/uuid.hpp"
 
 namespace analytics::http {
@@ -145,12 +147,14 @@ std::string read_body(const httplib::Request& req, httplib::Response& res,
 }  // namespace
 
 Server::Server(std::string service, metrics::Registry& registry)
-    : service_(std::move(service)), registry_(registry), server_(registry) {
-  server_.set_payload_max_length(kDefaultMaxBodyBytes);
+    : service_(std::move(service)),
+      registry_(registry),
+      server_(std::make_unique<detail::GuardedServer>(registry)) {
+  server_->set_payload_max_length(kDefaultMaxBodyBytes);
   // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs stall every response on a
   // kept-alive connection by ~40-60 ms.
-  server_.set_tcp_nodelay(true);
-  server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  server_->set_tcp_nodelay(true);
+  server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     // Only fill bodies httplib left empty (unknown routes, its own 4xx); handlers' bodies stay.
     if (!res.body.empty()) return;
     switch (res.status) {
@@ -173,7 +177,7 @@ Server::Server(std::string service, metrics::Registry& registry)
     }
   });
   // A client that waits for "100 Continue" learns at once that its body is too large.
-  server_.set_expect_100_continue_handler(
+  server_->set_expect_100_continue_handler(
       [this](const httplib::Request& req, httplib::Response& res) {
         try {
           check_declared_length(req, res, max_body_bytes());
@@ -184,7 +188,7 @@ Server::Server(std::string service, metrics::Registry& registry)
         return 100;
       });
   // httplib reads the bodies of methods it has no content-reader route for (PRI) in full.
-  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     static const std::set<std::string> kServed = {"GET",   "HEAD",   "POST",   "PUT",
                                                   "PATCH", "DELETE", "OPTIONS"};
     if (kServed.count(req.method)) return httplib::Server::HandlerResponse::Unhandled;
@@ -192,7 +196,7 @@ Server::Server(std::string service, metrics::Registry& registry)
     write_error(res, 405, "method_not_allowed", "method " + req.method + " is not served");
     return httplib::Server::HandlerResponse::Handled;
   });
-  server_.set_exception_handler(
+  server_->set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
         reply_error(error, req.path, request_id(res), res);
       });
@@ -273,29 +277,29 @@ Server::RouteHandler Server::instrument(const std::string& method, const std::st
 }
 
 void Server::get(const std::string& pattern, Handler handler) {
-  server_.Get(pattern, [route = instrument("GET", pattern, std::move(handler))](
-                           const httplib::Request& req, httplib::Response& res) {
+  server_->Get(pattern, [route = instrument("GET", pattern, std::move(handler))](
+                            const httplib::Request& req, httplib::Response& res) {
     route(req, res, nullptr);
   });
 }
 
 void Server::post(const std::string& pattern, Handler handler) {
-  server_.Post(pattern, [route = instrument("POST", pattern, std::move(handler))](
-                            const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& reader) { route(req, res, &reader); });
+  server_->Post(pattern, [route = instrument("POST", pattern, std::move(handler))](
+                             const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader) { route(req, res, &reader); });
 }
 
 void Server::del(const std::string& pattern, Handler handler) {
-  server_.Delete(pattern, [route = instrument("DELETE", pattern, std::move(handler))](
-                              const httplib::Request& req, httplib::Response& res,
-                              const httplib::ContentReader& reader) { route(req, res, &reader); });
+  server_->Delete(pattern, [route = instrument("DELETE", pattern, std::move(handler))](
+                               const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader) { route(req, res, &reader); });
 }
 
-void Server::set_max_body_bytes(size_t bytes) { server_.set_payload_max_length(bytes); }
+void Server::set_max_body_bytes(size_t bytes) { server_->set_payload_max_length(bytes); }
 
-size_t Server::max_body_bytes() const { return server_.payload_limit(); }
+size_t Server::max_body_bytes() const { return server_->payload_limit(); }
 
-void Server::set_connection_limits(const ConnectionLimits& limits) { server_.set_limits(limits); }
+void Server::set_connection_limits(const ConnectionLimits& limits) { server_->set_limits(limits); }
 
 void Server::add_readiness_check(const std::string& name, ReadinessCheck check) {
   checks_.emplace_back(name, std::move(check));
@@ -313,37 +317,37 @@ int Server::start(const std::string& host, int port) {
       }
       write_error(res, 404, "not_found", "no route for " + req.method + " " + req.path);
     };
-    server_.Post(".*", no_route);
-    server_.Put(".*", no_route);
-    server_.Patch(".*", no_route);
-    server_.Delete(".*", no_route);
+    server_->Post(".*", no_route);
+    server_->Put(".*", no_route);
+    server_->Patch(".*", no_route);
+    server_->Delete(".*", no_route);
     fallback_routes_registered_ = true;
   }
-  const ConnectionLimits& limits = server_.limits();
+  const ConnectionLimits& limits = server_->limits();
   // Only for the Keep-Alive header httplib writes; the connection loop enforces the limits.
-  server_.set_keep_alive_max_count(limits.keep_alive_max_requests);
-  server_.set_keep_alive_timeout(
+  server_->set_keep_alive_max_count(limits.keep_alive_max_requests);
+  server_->set_keep_alive_timeout(
       std::chrono::ceil<std::chrono::seconds>(limits.idle_timeout).count());
   int bound = port;
   if (port == 0) {
-    bound = server_.bind_to_any_port(host);
-  } else if (!server_.bind_to_port(host, port)) {
+    bound = server_->bind_to_any_port(host);
+  } else if (!server_->bind_to_port(host, port)) {
     bound = -1;
   }
   if (bound <= 0) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port));
   }
-  server_.widen_backlog(kListenBacklog);
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  server_->widen_backlog(kListenBacklog);
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
   // 0.11 has no wait_until_ready(): poll is_running() so callers can connect at once.
-  for (int i = 0; i < 500 && !server_.is_running(); ++i) {
+  for (int i = 0; i < 500 && !server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return bound;
 }
 
 void Server::stop() {
-  if (server_.is_running()) server_.stop();
+  if (server_->is_running()) server_->stop();
   if (thread_.joinable()) thread_.join();
 }
 

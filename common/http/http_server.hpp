@@ -1,19 +1,30 @@
 #pragma once
 
-#include <httplib.h>
-
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "common/http/guarded_server.hpp"
+#include "common/http/connection_limits.hpp"
 #include "common/metrics/metrics.hpp"
 
+// cpp-httplib stays out of this header (included by every service): route code that reads a
+// request includes <httplib.h> itself.
+namespace httplib {
+struct Request;
+struct Response;
+class ContentReader;
+}  // namespace httplib
+
 namespace analytics::http {
+
+namespace detail {
+class GuardedServer;
+}
 
 /// An error that reaches the client. Thrown from handlers; the server turns it into
 /// `{"error":{"code":..,"message":..,"details":[..]}}` with `status`.
@@ -93,14 +104,10 @@ class Server {
   void add_readiness_check(const std::string& name, ReadinessCheck check);
 
   /// Largest request body, in bytes after decompression (default kDefaultMaxBodyBytes).
-  /// Also httplib's payload_max_length: `raw().set_payload_max_length(n)` sets the same limit.
   void set_max_body_bytes(size_t bytes);
   size_t max_body_bytes() const;
   /// Timeouts, workers and the connection cap. Call before start().
   void set_connection_limits(const ConnectionLimits& limits);
-
-  /// Access to the underlying server. Routes registered here bypass the body limit.
-  httplib::Server& raw() { return server_; }
 
   /// Binds host:port (port 0 picks a free one) and serves on a background thread.
   /// Returns the bound port; throws std::runtime_error when binding fails.
@@ -116,7 +123,7 @@ class Server {
 
   std::string service_;
   metrics::Registry& registry_;
-  detail::GuardedServer server_;
+  std::unique_ptr<detail::GuardedServer> server_;
   std::vector<std::pair<std::string, ReadinessCheck>> checks_;
   std::thread thread_;
   bool fallback_routes_registered_ = false;

@@ -1,5 +1,7 @@
 #include "common/http/json_body.hpp"
 
+#include <httplib.h>
+
 #include <string>
 
 #include "common/http/http_server.hpp"

@@ -1,5 +1,7 @@
 #include "pipeline_fixture.hpp"
 
+#include <httplib.h>
+
 #include "common/config/build_info.hpp"
 #include "common/pg/migrator.hpp"
 #include "eventgen_routes.hpp"

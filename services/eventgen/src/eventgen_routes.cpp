@@ -1,5 +1,6 @@
 #include "eventgen_routes.hpp"
 
+#include <httplib.h>
 #include <zlib.h>
 
 #include <charconv>

@@ -1,5 +1,7 @@
 #include "load_routes.hpp"
 
+#include <httplib.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
 

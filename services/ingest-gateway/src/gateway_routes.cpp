@@ -1,5 +1,7 @@
 #include "gateway_routes.hpp"
 
+#include <httplib.h>
+
 #include <atomic>
 #include <memory>
 #include <nlohmann/json.hpp>

@@ -1,5 +1,6 @@
 #include "control_api.hpp"
 
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>

@@ -1,5 +1,6 @@
 #include "kpi_routes.hpp"
 
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
