@@ -120,8 +120,27 @@ TEST_F(BrokerFaultTest, ProduceErrorThatCannotClearIsA500NotARetryLoop) {
   auto res = post_order("0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b22");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 500) << res->body;
-  EXPECT_EQ(nlohmann::json::parse(res->body)["error"]["code"], "kafka_rejected");
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_EQ(body["error"]["code"], "kafka_rejected");
   EXPECT_TRUE(res->get_header_value("Retry-After").empty());
+  // The answer says, per record, that this one is not on Kafka.
+  EXPECT_EQ(body["failed"], 1);
+  ASSERT_EQ(body["results"].size(), 1u);
+  EXPECT_EQ(body["results"][0]["status"], "failed");
+
+  // Readiness reflects the failing deliveries until one succeeds again.
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  gateway.set_read_timeout(10, 0);
+  auto ready = gateway.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_NE(ready->body.find("deliveries failing"), std::string::npos) << ready->body;
+  auto ok = post_order("0b7e6a52-7d4e-4c1e-9f59-2a0d7c1e9b23");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  ready = gateway.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
 }
 
 }  // namespace
