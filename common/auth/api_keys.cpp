@@ -5,18 +5,10 @@
 
 #include <stdexcept>
 
+#include "common/text/entries.hpp"
+
 namespace analytics::auth {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 std::array<unsigned char, 32> sha256(std::string_view s) {
   std::array<unsigned char, 32> out{};
@@ -29,11 +21,8 @@ std::array<unsigned char, 32> sha256(std::string_view s) {
 ApiKeys ApiKeys::parse(std::string_view entries) {
   ApiKeys keys;
   size_t position = 0;
-  while (!entries.empty()) {
-    size_t end = entries.find_first_of(",\n");
-    std::string_view entry = trim(entries.substr(0, end));
-    entries.remove_prefix(end == std::string_view::npos ? entries.size() : end + 1);
-    if (entry.empty() || entry.front() == '#') continue;
+  for (std::string_view entry : text::list_entries(entries)) {
+    if (entry.front() == '#') continue;
     ++position;
     std::string_view key = entry.substr(0, entry.find('@'));
     if (key.size() < 16) {
@@ -45,7 +34,7 @@ ApiKeys ApiKeys::parse(std::string_view entries) {
       std::string_view scopes = entry.substr(key.size() + 1);
       while (!scopes.empty()) {
         size_t bar = scopes.find('|');
-        std::string_view scope = trim(scopes.substr(0, bar));
+        std::string_view scope = text::trim(scopes.substr(0, bar));
         scopes.remove_prefix(bar == std::string_view::npos ? scopes.size() : bar + 1);
         if (scope.empty()) {
           throw std::invalid_argument("API key entry " + std::to_string(position) +
@@ -79,15 +68,15 @@ ApiKeys::Verdict ApiKeys::check(std::string_view presented, std::string_view sco
 }
 
 std::string_view presented_key(std::string_view x_api_key, std::string_view authorization) {
-  if (!trim(x_api_key).empty()) return trim(x_api_key);
-  authorization = trim(authorization);
+  if (!text::trim(x_api_key).empty()) return text::trim(x_api_key);
+  authorization = text::trim(authorization);
   constexpr std::string_view kBearer = "bearer ";
   if (authorization.size() > kBearer.size()) {
     bool bearer = true;
     for (size_t i = 0; i < kBearer.size(); ++i) {
       bearer = bearer && (authorization[i] | 0x20) == kBearer[i];
     }
-    if (bearer) return trim(authorization.substr(kBearer.size()));
+    if (bearer) return text::trim(authorization.substr(kBearer.size()));
   }
   return {};
 }

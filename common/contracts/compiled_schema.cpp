@@ -104,7 +104,11 @@ struct Path {
 struct CompiledSchema::Node {
   unsigned types = kAnyType;
   std::vector<std::pair<std::string, Node>> properties;
-  std::vector<std::string> required;
+  struct Required {
+    std::string name;
+    size_t property;  // its index in `properties` (found by the presence bitmask), or npos
+  };
+  std::vector<Required> required;
   bool additional_allowed = true;
   std::unique_ptr<Node> additional;  // schema for properties not listed, when one is given
   std::unique_ptr<Node> items;
@@ -159,7 +163,7 @@ CompiledSchema::Node CompiledSchema::Node::compile(const nlohmann::json& schema,
         node.properties.emplace_back(name, compile(sub, where + ".properties." + name));
       }
     } else if (keyword == "required") {
-      for (const auto& name : value) node.required.push_back(name.get<std::string>());
+      for (const auto& name : value) node.required.push_back({name.get<std::string>(), 0});
     } else if (keyword == "additionalProperties") {
       if (value.is_boolean()) {
         node.additional_allowed = value.get<bool>();
@@ -193,6 +197,13 @@ CompiledSchema::Node CompiledSchema::Node::compile(const nlohmann::json& schema,
       // An annotation, as in valijson: the UUID rule itself is the schema's `pattern`.
     } else {
       throw std::invalid_argument(at + ": keyword not supported by the gateway's validator");
+    }
+  }
+  // Resolved once here, whatever the keywords' order, not per validated object.
+  for (auto& r : node.required) {
+    r.property = std::string::npos;
+    for (size_t i = 0; i < node.properties.size() && i < 64; ++i) {
+      if (node.properties[i].first == r.name) r.property = i;
     }
   }
   return node;
@@ -288,13 +299,12 @@ void CompiledSchema::Node::check_object(simdjson::dom::object object, const Path
     if (!rule) rule = additional.get();
     if (rule) rule->check(field.value, child, errors, ok);
   }
-  for (const auto& name : required) {
-    size_t i = 0;
-    while (i < properties.size() && properties[i].first != name) ++i;
-    bool found = i < 64 && i < properties.size() ? (present >> i) & 1
-                                                 : object.at_key(name).error() == simdjson::SUCCESS;
+  for (const auto& r : required) {
+    bool found = r.property != std::string::npos
+                     ? (present >> r.property) & 1
+                     : object.at_key(r.name).error() == simdjson::SUCCESS;
     if (!found) {
-      Path child{&path, name, 0, false};
+      Path child{&path, r.name, 0, false};
       ok = false;
       errors.push_back({child.str(), "is required"});
     }

@@ -72,6 +72,26 @@ namespace {
 /// httplib 0.11 listens with a backlog of 5: a burst of connects would wait for SYN retries.
 constexpr int kListenBacklog = 512;
 
+/// A query parameter a route does not take, or one given twice, is the client's mistake: a
+/// silently ignored `?verison=2` or a second `?version=` would answer something else than asked.
+void check_query(const httplib::Request& req, const Server::QueryParameters& allowed) {
+  for (auto it = req.params.begin(); it != req.params.end(); ++it) {
+    const std::string& name = it->first;
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string which;
+      for (const auto& a : allowed) which += (which.empty() ? "" : ", ") + a;
+      throw ApiError(400, "invalid_parameter",
+                     "query parameter '" + name + "' is not supported here (" +
+                         (which.empty() ? "this route takes none" : "allowed: " + which) + ")",
+                     {name});
+    }
+    if (req.params.count(name) > 1) {
+      throw ApiError(400, "invalid_parameter",
+                     "query parameter '" + name + "' is given more than once", {name});
+    }
+  }
+}
+
 /// A client's request id travels into logs, Kafka headers and the warehouse: accept only
 /// short, plain identifiers, and generate one otherwise.
 bool acceptable_request_id(const std::string& id) {
@@ -230,20 +250,21 @@ Server::Server(std::string service, metrics::Registry& registry)
 Server::~Server() { stop(); }
 
 Server::RouteHandler Server::instrument(const std::string& method, const std::string& pattern,
-                                        Handler handler) {
+                                        Handler handler, QueryParameters allowed) {
   // Looked up once per route, not per request; the status counter depends on the answer.
   metrics::Histogram& latency =
       registry_.histogram("http_request_duration_seconds", "HTTP request latency",
                           {{"route", pattern}, {"method", method}});
   auto by_status = std::make_shared<std::array<std::atomic<metrics::Counter*>, 600>>();
-  return [this, method, pattern, &latency, by_status, handler = std::move(handler)](
-             const httplib::Request& req, httplib::Response& res,
-             const httplib::ContentReader* reader) {
+  return [this, method, pattern, &latency, by_status, handler = std::move(handler),
+          allowed = std::move(allowed)](const httplib::Request& req, httplib::Response& res,
+                                        const httplib::ContentReader* reader) {
     auto started = std::chrono::steady_clock::now();
     std::string rid = req.get_header_value("X-Request-Id");
     if (!acceptable_request_id(rid)) rid = ids::random_uuid();
     res.set_header("X-Request-Id", rid);
     try {
+      check_query(req, allowed);
       if (reader != nullptr) {
         // The content-reader form hands out a const request without a body: serve a copy that
         // has one.
@@ -276,23 +297,25 @@ Server::RouteHandler Server::instrument(const std::string& method, const std::st
   };
 }
 
-void Server::get(const std::string& pattern, Handler handler) {
-  server_->Get(pattern, [route = instrument("GET", pattern, std::move(handler))](
-                            const httplib::Request& req, httplib::Response& res) {
-    route(req, res, nullptr);
-  });
+void Server::get(const std::string& pattern, Handler handler, QueryParameters allowed) {
+  server_->Get(
+      pattern,
+      [route = instrument("GET", pattern, std::move(handler), std::move(allowed))](
+          const httplib::Request& req, httplib::Response& res) { route(req, res, nullptr); });
 }
 
-void Server::post(const std::string& pattern, Handler handler) {
-  server_->Post(pattern, [route = instrument("POST", pattern, std::move(handler))](
-                             const httplib::Request& req, httplib::Response& res,
-                             const httplib::ContentReader& reader) { route(req, res, &reader); });
+void Server::post(const std::string& pattern, Handler handler, QueryParameters allowed) {
+  server_->Post(pattern,
+                [route = instrument("POST", pattern, std::move(handler), std::move(allowed))](
+                    const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader& reader) { route(req, res, &reader); });
 }
 
-void Server::del(const std::string& pattern, Handler handler) {
-  server_->Delete(pattern, [route = instrument("DELETE", pattern, std::move(handler))](
-                               const httplib::Request& req, httplib::Response& res,
-                               const httplib::ContentReader& reader) { route(req, res, &reader); });
+void Server::del(const std::string& pattern, Handler handler, QueryParameters allowed) {
+  server_->Delete(pattern,
+                  [route = instrument("DELETE", pattern, std::move(handler), std::move(allowed))](
+                      const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader) { route(req, res, &reader); });
 }
 
 void Server::set_max_body_bytes(size_t bytes) { server_->set_payload_max_length(bytes); }

@@ -97,10 +97,14 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  /// The query parameters a route takes. Any other, or one given twice, is answered 400
+  /// `invalid_parameter` naming it before the handler runs.
+  using QueryParameters = std::vector<std::string>;
+
   /// Handlers of post() and del() find the whole decoded body in `req.body`.
-  void get(const std::string& pattern, Handler handler);
-  void post(const std::string& pattern, Handler handler);
-  void del(const std::string& pattern, Handler handler);
+  void get(const std::string& pattern, Handler handler, QueryParameters allowed = {});
+  void post(const std::string& pattern, Handler handler, QueryParameters allowed = {});
+  void del(const std::string& pattern, Handler handler, QueryParameters allowed = {});
   void add_readiness_check(const std::string& name, ReadinessCheck check);
 
   /// Largest request body, in bytes after decompression (default kDefaultMaxBodyBytes).
@@ -119,7 +123,8 @@ class Server {
   /// A route's handler, instrumented; `reader` is null for methods whose body is never read.
   using RouteHandler = std::function<void(const httplib::Request&, httplib::Response&,
                                           const httplib::ContentReader* reader)>;
-  RouteHandler instrument(const std::string& method, const std::string& pattern, Handler handler);
+  RouteHandler instrument(const std::string& method, const std::string& pattern, Handler handler,
+                          QueryParameters allowed);
 
   std::string service_;
   metrics::Registry& registry_;

@@ -8,12 +8,9 @@
 #include <type_traits>
 
 #include "common/errors/errors.hpp"
+#include "common/http/json_limits.hpp"
 
 namespace analytics::http {
-
-/// Deepest nesting a client's JSON may have by default: nlohmann's dump(), comparison and copy
-/// recurse once per level, so a body nested ~60,000 deep would overflow a thread's stack later.
-inline constexpr size_t kDefaultMaxJsonDepth = 64;
 
 /// Parses a request body as JSON, stopping as soon as arrays and objects nest deeper than
 /// `max_depth`. Throws ApiError(400, "malformed_json") naming the line and column of a syntax

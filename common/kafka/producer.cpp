@@ -9,22 +9,25 @@
 
 namespace analytics::kafka {
 
-/// The latest delivery outcomes, for readiness.
+/// The latest delivery outcomes, for readiness. Recorded for every message on the poll
+/// thread, so a success is two relaxed atomic stores; only a failure takes the lock (for its
+/// text).
 struct Producer::DeliveryHealth {
   using Clock = std::chrono::steady_clock;
-  std::mutex mu;
-  Clock::time_point last_success{};
-  Clock::time_point last_failure{};
-  std::string last_error;
+  std::atomic<Clock::rep> last_success{0};
+  std::atomic<Clock::rep> last_failure{0};
+  mutable std::mutex mu;
+  std::string last_error;  // guarded by mu
 
   void record(bool ok, const std::string& error) {
-    std::lock_guard lock(mu);
+    Clock::rep now = Clock::now().time_since_epoch().count();
     if (ok) {
-      last_success = Clock::now();
-    } else {
-      last_failure = Clock::now();
-      last_error = error;
+      last_success.store(now, std::memory_order_relaxed);
+      return;
     }
+    std::lock_guard lock(mu);
+    last_error = error;
+    last_failure.store(now, std::memory_order_relaxed);
   }
 };
 
@@ -127,12 +130,14 @@ bool Producer::flush(int timeout_ms) {
 }
 
 std::string Producer::failing_deliveries(int window_ms) const {
-  std::lock_guard lock(health_->mu);
-  auto now = DeliveryHealth::Clock::now();
-  if (health_->last_failure <= health_->last_success ||
-      now - health_->last_failure > std::chrono::milliseconds(window_ms)) {
+  using Clock = DeliveryHealth::Clock;
+  Clock::rep failure = health_->last_failure.load(std::memory_order_relaxed);
+  Clock::rep success = health_->last_success.load(std::memory_order_relaxed);
+  Clock::duration since_failure = Clock::now().time_since_epoch() - Clock::duration(failure);
+  if (failure == 0 || failure <= success || since_failure > std::chrono::milliseconds(window_ms)) {
     return "";
   }
+  std::lock_guard lock(health_->mu);
   return "deliveries failing: " + health_->last_error;
 }
 

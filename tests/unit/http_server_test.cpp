@@ -31,6 +31,11 @@ class HttpServerTest : public ::testing::Test {
       e.headers.emplace_back("Retry-After", "7");
       throw e;
     });
+    server_.get("/search",
+                [](const httplib::Request& req, httplib::Response& res) {
+                  res.set_content(req.get_param_value("q"), "text/plain");
+                },
+                {"q", "limit"});
     server_.get("/bad-input", [](const httplib::Request&, httplib::Response&) {
       throw errors::ClientError("invalid_parameter", "rate must be in (0, 1e7]");
     });
@@ -388,6 +393,27 @@ TEST_F(HttpServerTest, DependencyFailuresAre503WhenRetryableAnd500OtherwiseWitho
   EXPECT_EQ(json_of(res)["error"]["code"], "internal");
   EXPECT_THAT(res->body, Not(HasSubstr("SELEC")));
   EXPECT_TRUE(res->get_header_value("Retry-After").empty());
+}
+
+// A query parameter a route does not take, or one given twice, is a 400 naming it: ignoring
+// `?verison=2` or one of two `?q=` would answer something other than what was asked.
+TEST_F(HttpServerTest, UnknownAndRepeatedQueryParametersAre400NamingThem) {
+  auto ok = get("/search?q=lamp&limit=3");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "lamp");
+  for (const auto& [path, name] :
+       std::vector<std::pair<std::string, std::string>>{{"/search?q=lamp&qq=1", "qq"},
+                                                        {"/search?q=lamp&q=desk", "q"},
+                                                        {"/healthz?cache=1", "cache"}}) {
+    auto res = get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 400) << path << " " << res->body;
+    EXPECT_EQ(json_of(res)["error"]["code"], "invalid_parameter") << path;
+    EXPECT_EQ(json_of(res)["error"]["details"][0], name) << path;
+  }
+  EXPECT_THAT(get("/search?x=1")->body, HasSubstr("allowed: q, limit"));
+  EXPECT_THAT(get("/healthz?x=1")->body, HasSubstr("takes none"));
 }
 
 }  // namespace

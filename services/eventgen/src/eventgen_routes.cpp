@@ -6,7 +6,6 @@
 #include <charconv>
 #include <memory>
 #include <random>
-#include <set>
 
 #include "interaction_generator.hpp"
 
@@ -14,6 +13,16 @@ namespace analytics::eventgen {
 namespace {
 
 constexpr size_t kMaxCount = 5000;
+
+/// What the batch endpoints take; http::Server answers any other query parameter 400.
+const http::Server::QueryParameters kBatchParameters = {
+    "count",         "seed", "format", "as_of", "malformed_timestamp_rate", "missing_field_rate",
+    "duplicate_rate"};
+const http::Server::QueryParameters kInteractionParameters = [] {
+  auto p = kBatchParameters;
+  p.push_back("late_rate");
+  return p;
+}();
 
 http::ApiError bad_param(const std::string& name, const std::string& why) {
   return http::ApiError(400, "invalid_parameter", "query parameter '" + name + "' " + why, {name});
@@ -51,13 +60,6 @@ void rate_param(const httplib::Request& req, const char* name, double& target) {
 
 BatchRequest parse_batch_request(const httplib::Request& req, const DirtRates& defaults,
                                  double default_late_rate, bool interactions) {
-  std::set<std::string> known = {
-      "count",         "seed", "format", "as_of", "malformed_timestamp_rate", "missing_field_rate",
-      "duplicate_rate"};
-  if (interactions) known.insert("late_rate");
-  for (const auto& [name, value] : req.params) {
-    if (!known.count(name)) throw bad_param(name, "is not supported");
-  }
   BatchRequest b;
   b.rates = defaults;
   b.late_rate = default_late_rate;
@@ -162,34 +164,39 @@ void add(metrics::Counter& counter, uint64_t n) { counter.Increment(static_cast<
 void register_eventgen_routes(http::Server& server, metrics::Registry& registry,
                               const DirtRates& defaults, double default_late_rate) {
   auto orders = std::make_shared<GeneratorProbe>(registry, "commerce.transaction");
-  server.get("/v1/transactions", [orders, defaults](const httplib::Request& req,
-                                                    httplib::Response& res) {
-    BatchRequest b = parse_batch_request(req, defaults, 0, false);
-    DirtCounts dirt;
-    std::string body = generate_transactions(b.count, b.seed, b.rates, b.anchor, b.format, &dirt);
-    add(orders->events, b.count);
-    add(orders->malformed_timestamp, dirt.malformed_timestamp);
-    add(orders->missing_quantity, dirt.missing_quantity);
-    add(orders->missing_price, dirt.missing_price);
-    add(orders->duplicate_id, dirt.duplicate_id);
-    send_batch(req, res, b, std::move(body));
-  });
+  server.get(
+      "/v1/transactions",
+      [orders, defaults](const httplib::Request& req, httplib::Response& res) {
+        BatchRequest b = parse_batch_request(req, defaults, 0, false);
+        DirtCounts dirt;
+        std::string body =
+            generate_transactions(b.count, b.seed, b.rates, b.anchor, b.format, &dirt);
+        add(orders->events, b.count);
+        add(orders->malformed_timestamp, dirt.malformed_timestamp);
+        add(orders->missing_quantity, dirt.missing_quantity);
+        add(orders->missing_price, dirt.missing_price);
+        add(orders->duplicate_id, dirt.duplicate_id);
+        send_batch(req, res, b, std::move(body));
+      },
+      kBatchParameters);
 
   auto clicks = std::make_shared<GeneratorProbe>(registry, "user.interaction");
-  server.get("/v1/interactions", [clicks, defaults, default_late_rate](const httplib::Request& req,
-                                                                       httplib::Response& res) {
-    BatchRequest b = parse_batch_request(req, defaults, default_late_rate, true);
-    InteractionCounts counts;
-    std::string body =
-        generate_interactions(b.count, b.seed, b.rates, b.late_rate, b.anchor, b.format, &counts);
-    add(clicks->events, b.count);
-    add(clicks->late, counts.late_arrival);
-    add(clicks->malformed_timestamp, counts.malformed_timestamp);
-    add(clicks->missing_quantity, counts.missing_quantity);
-    add(clicks->missing_price, counts.missing_price);
-    add(clicks->duplicate_id, counts.duplicate_id);
-    send_batch(req, res, b, std::move(body));
-  });
+  server.get(
+      "/v1/interactions",
+      [clicks, defaults, default_late_rate](const httplib::Request& req, httplib::Response& res) {
+        BatchRequest b = parse_batch_request(req, defaults, default_late_rate, true);
+        InteractionCounts counts;
+        std::string body = generate_interactions(b.count, b.seed, b.rates, b.late_rate, b.anchor,
+                                                 b.format, &counts);
+        add(clicks->events, b.count);
+        add(clicks->late, counts.late_arrival);
+        add(clicks->malformed_timestamp, counts.malformed_timestamp);
+        add(clicks->missing_quantity, counts.missing_quantity);
+        add(clicks->missing_price, counts.missing_price);
+        add(clicks->duplicate_id, counts.duplicate_id);
+        send_batch(req, res, b, std::move(body));
+      },
+      kInteractionParameters);
 }
 
 }  // namespace analytics::eventgen

@@ -21,7 +21,7 @@ EventIngestor::EventIngestor(const contracts::SchemaRegistry& schemas,
                              const contracts::TopicCatalog& topics, kafka::Producer& producer,
                              int delivery_timeout_ms, size_t max_event_bytes,
                              metrics::Registry& registry)
-    : topics_(topics),
+    : dead_letter_topic_(topics.dead_letter().name),
       producer_(producer),
       delivery_timeout_ms_(delivery_timeout_ms),
       kafka_failures_(registry.counter("gateway_kafka_failures_total",
@@ -34,7 +34,8 @@ EventIngestor::EventIngestor(const contracts::SchemaRegistry& schemas,
                                {{"event_type", event_type}, {"outcome", outcome}});
     };
     types_.emplace(event_type,
-                   EventType{std::make_unique<RecordChecker>(schemas, event_type, topic->key_field,
+                   EventType{topic->name,
+                             std::make_unique<RecordChecker>(schemas, event_type, topic->key_field,
                                                              max_event_bytes),
                              counter("accepted"), counter("rejected")});
   }
@@ -79,11 +80,9 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
                                     const std::vector<RawRecord>& records,
                                     const std::string& request_id) {
   auto type = types_.find(event_type);
-  auto topic = topics_.for_event_type(event_type);
-  if (type == types_.end() || !topic) {
+  if (type == types_.end()) {
     throw std::out_of_range("unknown event type " + event_type + " v" + std::to_string(version));
   }
-  const auto& dlq_topic = topics_.dead_letter();
   std::string received_at = time::format_iso8601(time::now_micros());
   std::vector<kafka::Header> headers = {{"request_id", request_id},
                                         {"event_type", event_type},
@@ -110,9 +109,9 @@ IngestOutcome EventIngestor::ingest(const std::string& event_type, int version,
     headers[2].value = std::to_string(checked.version);
     try {
       if (outcome.accepted) {
-        producer_.produce(topic->name, checked.key, checked.payload, headers, *group, i);
+        producer_.produce(type->second.topic, checked.key, checked.payload, headers, *group, i);
       } else {
-        producer_.produce(dlq_topic.name, request_id,
+        producer_.produce(dead_letter_topic_, request_id,
                           dead_letter(event_type, rec, checked, request_id, received_at), headers,
                           *group, i);
       }

@@ -66,6 +66,7 @@ class EventIngestor {
 
  private:
   struct EventType {
+    std::string topic;  // with the catalogue's prefix
     std::unique_ptr<RecordChecker> checker;
     metrics::Counter* accepted;
     metrics::Counter* rejected;
@@ -75,7 +76,7 @@ class EventIngestor {
                           const CheckedRecord& checked, const std::string& request_id,
                           const std::string& received_at) const;
 
-  const contracts::TopicCatalog& topics_;
+  std::string dead_letter_topic_;
   kafka::Producer& producer_;
   int delivery_timeout_ms_;
   std::map<std::string, EventType> types_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors/errors.hpp"
+#include "common/text/entries.hpp"
 #include "json_errors.hpp"
 
 namespace analytics::gateway {
@@ -22,14 +23,6 @@ std::string lower_media_type(std::string_view content_type) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 /// Why `body` is not JSON, with the line and column where nlohmann's parser (iterative, and
@@ -70,11 +63,11 @@ void for_each_element(std::string_view array, OnElement on_element) {
     } else if (c == ']' || c == '}') {
       --depth;
     } else if (c == ',' && depth == 0) {
-      on_element(trim(array.substr(start, i - start)));
+      on_element(text::trim(array.substr(start, i - start)));
       start = i + 1;
     }
   }
-  std::string_view last = trim(array.substr(start, array.size() - 1 - start));
+  std::string_view last = text::trim(array.substr(start, array.size() - 1 - start));
   if (!last.empty()) on_element(last);
 }
 
@@ -91,7 +84,7 @@ std::optional<BodyFormat> format_of(std::string_view content_type) {
 }
 
 std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, size_t max_events) {
-  if (trim(body).empty()) throw errors::ClientError("empty_body", "request body is empty");
+  if (text::trim(body).empty()) throw errors::ClientError("empty_body", "request body is empty");
   std::vector<RawRecord> records;
   auto add = [&](std::string_view raw, size_t line) {
     if (records.size() >= max_events) {
@@ -111,7 +104,7 @@ std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, s
       throw errors::ClientError("malformed_json",
                                 "body is not valid JSON: " + why_not_json(body, error));
     }
-    std::string_view text = trim(body);
+    std::string_view text = text::trim(body);
     if (doc.is_array()) {
       for_each_element(text, [&](std::string_view element) { add(element, 0); });
     } else {
@@ -126,7 +119,7 @@ std::vector<RawRecord> split_records(std::string_view body, BodyFormat format, s
     size_t end = body.find('\n', start);
     if (end == std::string_view::npos) end = body.size();
     ++line_no;
-    std::string_view line = trim(body.substr(start, end - start));
+    std::string_view line = text::trim(body.substr(start, end - start));
     if (!line.empty()) add(line, line_no);
     start = end + 1;
   }

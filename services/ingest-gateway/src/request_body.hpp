@@ -6,12 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/http/json_limits.hpp"
+
 namespace analytics::gateway {
 
-/// The deepest nesting a request body or an event may have. Our events are three levels deep;
-/// the bound keeps every walk over client JSON (parser, checks, serialisers) far from the end
-/// of a thread's stack, whatever a client sends.
-inline constexpr size_t kMaxJsonDepth = 64;
+/// The deepest nesting an event may have (a JSON body's array of events adds one level): the
+/// limit every service applies to client JSON. Our events are three levels deep.
+inline constexpr size_t kMaxJsonDepth = http::kDefaultMaxJsonDepth;
 
 /// One event of a request, as received: a view into the request body, which must outlive it.
 struct RawRecord {

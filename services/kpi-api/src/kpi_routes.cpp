@@ -41,7 +41,8 @@ void register_kpi_routes(http::Server& server, pg::ConnectionPool& pool) {
                  } else {
                    res.set_content(render_json(kpi, table), "application/json");
                  }
-               });
+               },
+               {"format"});
   }
 
   server.add_readiness_check("postgres", [&pool]() -> std::string {
