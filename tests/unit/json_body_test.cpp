@@ -166,7 +166,12 @@ TEST_F(HttpJsonRoutesTest, FieldsOfTheWrongTypeOrRangeAre400NamingTheField) {
         Case{"/v1/topics", R"({"name":42})", "invalid_argument", "name"},
         Case{"/v1/topics", R"({"name":"t","partitions":99999999999})", "invalid_argument",
              "partitions"},
-        Case{"/v1/faults/request-errors", R"({"error":"X"})", "invalid_argument", "api_key"}}) {
+        Case{"/v1/faults/request-errors", R"({"error":"X"})", "invalid_argument", "api_key"},
+        // Names Kafka refuses, and more partitions than the mock should hold.
+        Case{"/v1/topics", R"({"name":"a\u0000b"})", "invalid_argument", "topic name"},
+        Case{"/v1/topics", R"({"prefix":"../"})", "invalid_argument", "topic name"},
+        Case{"/v1/topics", R"({"name":"t","partitions":100000})", "invalid_argument",
+             "partitions"}}) {
     auto res = client_->Post(c.path, c.body, "application/json");
     ASSERT_TRUE(res) << c.body;
     EXPECT_EQ(res->status, 400) << c.body << " " << res->body;

@@ -50,28 +50,25 @@ void register_control_api(http::Server& server, MockCluster& cluster,
 
   // {"name": "t", "partitions": 3} creates one topic; {"prefix": "it42."} creates every
   // catalogue topic under that prefix (how integration tests get isolated topics).
-  server.post("/v1/topics", [&cluster, &catalog](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    auto body = parse_body(req);
-    nlohmann::json created = nlohmann::json::array();
-    if (body.contains("prefix")) {
-      auto prefix = http::required_field<std::string>(body, "prefix");
-      for (const auto& t : catalog.topics()) {
-        cluster.create_topic(prefix + t.name, t.partitions);
-        created.push_back(prefix + t.name);
-      }
-    } else {
-      auto name = http::required_field<std::string>(body, "name");
-      int partitions = http::field_or(body, "partitions", 1);
-      if (name.empty() || partitions < 1) {
-        throw errors::ClientError("invalid_argument", "name must be non-empty and partitions >= 1");
-      }
-      cluster.create_topic(name, partitions);
-      created.push_back(name);
-    }
-    res.status = 201;
-    reply_json(res, {{"created", created}});
-  });
+  server.post("/v1/topics",
+              [&cluster, &catalog](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_body(req);
+                nlohmann::json created = nlohmann::json::array();
+                if (body.contains("prefix")) {
+                  auto prefix = http::required_field<std::string>(body, "prefix");
+                  for (const auto& t : catalog.topics()) {
+                    cluster.create_topic(prefix + t.name, t.partitions);
+                    created.push_back(prefix + t.name);
+                  }
+                } else {
+                  auto name = http::required_field<std::string>(body, "name");
+                  int partitions = http::field_or(body, "partitions", 1);
+                  cluster.create_topic(name, partitions);
+                  created.push_back(name);
+                }
+                res.status = 201;
+                reply_json(res, {{"created", created}});
+              });
 
   server.post(R"(/v1/brokers/(\d+)/(up|down))",
               [&cluster](const httplib::Request& req, httplib::Response& res) {

@@ -1,5 +1,7 @@
 #include "mock_cluster.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "common/errors/errors.hpp"
@@ -49,6 +51,21 @@ std::string MockCluster::bootstrap_servers() const {
 }
 
 void MockCluster::create_topic(const std::string& name, int partitions) {
+  // Kafka's own rule for names; a real broker refuses anything else (a NUL, a slash...).
+  bool legal = !name.empty() && name.size() <= 249 && name != "." && name != ".." &&
+               std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                 return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+               });
+  if (!legal) {
+    throw errors::ClientError("invalid_argument",
+                              "a topic name is 1..249 characters of a-z, A-Z, 0-9, '.', '_' "
+                              "and '-', and not '.' or '..'");
+  }
+  // Each partition of the mock holds up to ~5 MB in memory: bound what one call can claim.
+  if (partitions < 1 || partitions > kMaxPartitions) {
+    throw errors::ClientError("invalid_argument",
+                              "partitions must be 1.." + std::to_string(kMaxPartitions));
+  }
   std::lock_guard lock(mu_);
   for (const auto& [existing, count] : topics_) {
     if (existing == name) return;

@@ -26,6 +26,11 @@ class MockCluster {
   int broker_count() const { return broker_count_; }
 
   /// Throws std::runtime_error on failure. Creating an existing topic is a no-op success.
+  /// Largest partition count create_topic() accepts.
+  static constexpr int kMaxPartitions = 256;
+
+  /// Creates the topic unless it exists. Throws errors::ClientError for a name Kafka would
+  /// refuse or a partition count outside 1..kMaxPartitions.
   void create_topic(const std::string& name, int partitions);
   std::vector<std::pair<std::string, int>> topics() const;
 
