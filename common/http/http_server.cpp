@@ -75,6 +75,10 @@ constexpr int kListenBacklog = 512;
 /// A query parameter a route does not take, or one given twice, is the client's mistake: a
 /// silently ignored `?verison=2` or a second `?version=` would answer something else than asked.
 void check_query(const httplib::Request& req, const Server::QueryParameters& allowed) {
+  auto repeated = [](const std::string& name) {
+    return ApiError(400, "invalid_parameter",
+                    "query parameter '" + name + "' is given more than once", {name});
+  };
   for (auto it = req.params.begin(); it != req.params.end(); ++it) {
     const std::string& name = it->first;
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
@@ -85,10 +89,25 @@ void check_query(const httplib::Request& req, const Server::QueryParameters& all
                          (which.empty() ? "this route takes none" : "allowed: " + which) + ")",
                      {name});
     }
-    if (req.params.count(name) > 1) {
-      throw ApiError(400, "invalid_parameter",
-                     "query parameter '" + name + "' is given more than once", {name});
+    if (req.params.count(name) > 1) throw repeated(name);
+  }
+  // httplib keeps one of two identical `name=value` pairs: count the names as sent too.
+  size_t mark = req.target.find('?');
+  std::string_view query = mark == std::string::npos
+                               ? std::string_view()
+                               : std::string_view(req.target).substr(mark + 1);
+  std::vector<std::string_view> names;
+  while (!query.empty()) {
+    size_t end = query.find('&');
+    std::string_view pair = query.substr(0, end);
+    std::string_view name = pair.substr(0, pair.find('='));
+    if (!name.empty()) {
+      if (std::find(names.begin(), names.end(), name) != names.end()) {
+        throw repeated(std::string(name));
+      }
+      names.push_back(name);
     }
+    query.remove_prefix(end == std::string_view::npos ? query.size() : end + 1);
   }
 }
 

@@ -405,6 +405,7 @@ TEST_F(HttpServerTest, UnknownAndRepeatedQueryParametersAre400NamingThem) {
   for (const auto& [path, name] :
        std::vector<std::pair<std::string, std::string>>{{"/search?q=lamp&qq=1", "qq"},
                                                         {"/search?q=lamp&q=desk", "q"},
+                                                        {"/search?q=lamp&q=lamp", "q"},
                                                         {"/healthz?cache=1", "cache"}}) {
     auto res = get(path);
     ASSERT_TRUE(res) << path;
