@@ -6,9 +6,7 @@
 #include <pqxx/pqxx>
 
 namespace analytics::pg {
-namespace {
-
-bool retryable_sqlstate(const std::string& state) {
+bool is_retryable_sqlstate(const std::string& state) {
   if (state.size() != 5) return false;
   std::string cls = state.substr(0, 2);
   // 40: transaction rollback (serialization, deadlock); 08: connection; 53: insufficient
@@ -16,7 +14,10 @@ bool retryable_sqlstate(const std::string& state) {
   return cls == "40" || cls == "08" || cls == "53" || cls == "57" || state == "55P03";
 }
 
-}  // namespace
+void apply_default_connect_timeout() {
+  static std::once_flag once;
+  std::call_once(once, [] { setenv("PGCONNECT_TIMEOUT", "5", /*overwrite=*/0); });
+}
 
 void rethrow_as_db_error() {
   try {
@@ -30,7 +31,7 @@ void rethrow_as_db_error() {
     // In libpqxx 6.4 this is not an sql_error, so it needs its own clause.
     throw DbError(e.what(), "40000", true);
   } catch (const pqxx::sql_error& e) {
-    throw DbError(e.what(), e.sqlstate(), retryable_sqlstate(e.sqlstate()));
+    throw DbError(e.what(), e.sqlstate(), is_retryable_sqlstate(e.sqlstate()));
   } catch (const pqxx::failure& e) {
     throw DbError(e.what(), "", false);
   } catch (const pqxx::usage_error& e) {
@@ -46,10 +47,7 @@ void rethrow_as_db_error() {
 }
 
 std::unique_ptr<pqxx::connection_base> connect(const std::string& url) {
-  // libpq waits forever for an unresponsive server by default; bound it unless the deployment
-  // chose a value (PGCONNECT_TIMEOUT, or connect_timeout in the URL, which wins).
-  static std::once_flag once;
-  std::call_once(once, [] { setenv("PGCONNECT_TIMEOUT", "5", /*overwrite=*/0); });
+  apply_default_connect_timeout();
   return guarded([&]() -> std::unique_ptr<pqxx::connection_base> {
     return std::make_unique<pqxx::connection>(url);
   });

@@ -25,6 +25,13 @@ class DbError : public errors::DependencyError {
   std::string sqlstate_;
 };
 
+/// Whether a transaction that failed with `sqlstate` may succeed when retried whole.
+bool is_retryable_sqlstate(const std::string& sqlstate);
+
+/// libpq waits forever for an unresponsive server by default; bound connecting to 5 s unless
+/// the deployment chose a value (PGCONNECT_TIMEOUT, or connect_timeout in the URL, which wins).
+void apply_default_connect_timeout();
+
 /// Call inside a `catch (...)`: rethrows the in-flight exception as a DbError when it is a
 /// libpqxx error, unchanged otherwise.
 [[noreturn]] void rethrow_as_db_error();

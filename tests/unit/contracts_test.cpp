@@ -84,7 +84,7 @@ TEST(TopicCatalogTest, LoadsRealCatalogueWithPrefix) {
   auto tx = catalog.for_event_type("commerce.transaction");
   ASSERT_TRUE(tx.has_value());
   EXPECT_EQ(tx->name, "test42.events.commerce.transaction");
-  EXPECT_EQ(tx->key_field, "customer_id");
+  EXPECT_EQ(tx->key_field, "order_id");
   EXPECT_EQ(tx->partitions, 12);
   EXPECT_FALSE(tx->dead_letter);
 }
@@ -94,7 +94,7 @@ TEST(TopicCatalogTest, NoPrefixKeepsNames) {
   auto ui = catalog.for_event_type("user.interaction");
   ASSERT_TRUE(ui.has_value());
   EXPECT_EQ(ui->name, "events.user.interaction");
-  EXPECT_EQ(ui->key_field, "user_id");
+  EXPECT_EQ(ui->key_field, "event_id");
 }
 
 TEST(TopicCatalogTest, ExactlyOneDeadLetterTopic) {

@@ -7,17 +7,17 @@ namespace {
 
 using Kind = StartDecision::Kind;
 
-kafka::Message msg(const std::string& topic, int32_t partition, int64_t offset) {
-  kafka::Message m;
-  m.topic = topic;
-  m.partition = partition;
-  m.offset = offset;
-  return m;
+SourceRecord msg(const std::string& topic, int32_t partition, int64_t offset) {
+  SourceRecord r;
+  r.topic = topic;
+  r.partition = partition;
+  r.offset = offset;
+  return r;
 }
 
-std::vector<int64_t> offsets(const std::vector<const kafka::Message*>& selected) {
+std::vector<int64_t> offsets(const Selection& selected) {
   std::vector<int64_t> out;
-  for (const auto* m : selected) out.push_back(m->offset);
+  for (const auto& r : selected.records) out.push_back(r.offset);
   return out;
 }
 
@@ -59,13 +59,12 @@ TEST(DecideStartTest, UnknownWatermarksTrustTheStoredOffset) {
   EXPECT_EQ(d.fetch_from, 42);
 }
 
-TEST(PartitionPositionsTest, SelectKeepsOnlyOwnedPartitionsAndNewOffsets) {
+TEST(PartitionPositionsTest, TakeKeepsOnlyOwnedPartitionsAndNewOffsets) {
   PartitionPositions p;
   p.assign({"t", 0}, Position{10, 10});
   p.assign({"t", 1}, Position{-1, -1});
-  std::vector<kafka::Message> batch = {msg("t", 0, 8), msg("t", 0, 10), msg("t", 2, 0),
-                                       msg("t", 1, 0), msg("t", 0, 11), msg("u", 0, 50)};
-  auto selected = p.select(batch);
+  auto selected = p.take({msg("t", 0, 8), msg("t", 0, 10), msg("t", 2, 0), msg("t", 1, 0),
+                          msg("t", 0, 11), msg("u", 0, 50)});
   EXPECT_EQ(offsets(selected), (std::vector<int64_t>{10, 0, 11}));
 }
 
@@ -73,52 +72,44 @@ TEST(PartitionPositionsTest, RefetchedRecordsInOneBatchAreWrittenOnce) {
   // Revoked and re-assigned while polling: the partition's records arrive twice.
   PartitionPositions p;
   p.assign({"t", 0}, Position{100, 100});
-  std::vector<kafka::Message> batch = {msg("t", 0, 100), msg("t", 0, 101), msg("t", 0, 102),
-                                       msg("t", 0, 100), msg("t", 0, 101), msg("t", 0, 102),
-                                       msg("t", 0, 103)};
-  EXPECT_EQ(offsets(p.select(batch)), (std::vector<int64_t>{100, 101, 102, 103}));
+  auto selected = p.take({msg("t", 0, 100), msg("t", 0, 101), msg("t", 0, 102), msg("t", 0, 100),
+                          msg("t", 0, 101), msg("t", 0, 102), msg("t", 0, 103)});
+  EXPECT_EQ(offsets(selected), (std::vector<int64_t>{100, 101, 102, 103}));
 }
 
 TEST(PartitionPositionsTest, RevokedPartitionsAreDropped) {
   PartitionPositions p;
   p.assign({"t", 0}, Position{0, 0});
   p.revoke({"t", 0});
-  EXPECT_TRUE(p.select({msg("t", 0, 0)}).empty());
+  EXPECT_TRUE(p.take({msg("t", 0, 0)}).records.empty());
   EXPECT_EQ(p.size(), 0u);
 }
 
-TEST(PartitionPositionsTest, AdvancesExpectTheStoredOffsetAndMoveToTheLastPlusOne) {
+TEST(PartitionPositionsTest, TakeExpectsTheStoredOffsetAndMovesPastWhatItHandsOut) {
   PartitionPositions p;
   p.assign({"t", 0}, Position{10, 10});
   p.assign({"t", 1}, Position{-1, -1});
-  std::vector<kafka::Message> batch = {msg("t", 0, 10), msg("t", 1, 0), msg("t", 0, 11),
-                                       msg("t", 1, 1), msg("t", 1, 2)};
-  auto adv = p.advances(p.select(batch));
-  ASSERT_EQ(adv.size(), 2u);
-  EXPECT_EQ(adv.at(PartitionId{"t", 0}).expected_next, 10);
-  EXPECT_EQ(adv.at(PartitionId{"t", 0}).new_next, 12);
-  EXPECT_EQ(adv.at(PartitionId{"t", 1}).expected_next, -1);
-  EXPECT_EQ(adv.at(PartitionId{"t", 1}).new_next, 3);
-
-  p.committed(adv);
+  auto first = p.take(
+      {msg("t", 0, 10), msg("t", 1, 0), msg("t", 0, 11), msg("t", 1, 1), msg("t", 1, 2)});
+  ASSERT_EQ(first.expected_next.size(), 2u);
+  EXPECT_EQ(first.expected_next.at(PartitionId{"t", 0}), 10);
+  EXPECT_EQ(first.expected_next.at(PartitionId{"t", 1}), -1);
   EXPECT_EQ(p.all().at(PartitionId{"t", 0}).stored, 12);
   EXPECT_EQ(p.all().at(PartitionId{"t", 1}).stored, 3);
-  // The next batch expects the new positions and skips what was committed.
-  std::vector<kafka::Message> next = {msg("t", 0, 11), msg("t", 0, 12)};
-  auto selected = p.select(next);
-  EXPECT_EQ(offsets(selected), (std::vector<int64_t>{12}));
-  EXPECT_EQ(p.advances(selected).at(PartitionId{"t", 0}).expected_next, 12);
+  // The next batch (taken while the first may still be committing) continues from there and
+  // skips what was handed out.
+  auto next = p.take({msg("t", 0, 11), msg("t", 0, 12)});
+  EXPECT_EQ(offsets(next), (std::vector<int64_t>{12}));
+  EXPECT_EQ(next.expected_next.at(PartitionId{"t", 0}), 12);
 }
 
 TEST(PartitionPositionsTest, AfterAGapTheFirstRecordsAreAcceptedFromTheLowWatermark) {
   PartitionPositions p;
   p.assign({"t", 0}, decide_start(3, std::make_pair<int64_t, int64_t>(8, 20)).position);
-  std::vector<kafka::Message> batch = {msg("t", 0, 8), msg("t", 0, 9)};
-  auto selected = p.select(batch);
+  auto selected = p.take({msg("t", 0, 8), msg("t", 0, 9)});
   EXPECT_EQ(offsets(selected), (std::vector<int64_t>{8, 9}));
-  auto adv = p.advances(selected);
-  EXPECT_EQ(adv.at(PartitionId{"t", 0}).expected_next, 3);
-  EXPECT_EQ(adv.at(PartitionId{"t", 0}).new_next, 10);
+  EXPECT_EQ(selected.expected_next.at(PartitionId{"t", 0}), 3);
+  EXPECT_EQ(p.all().at(PartitionId{"t", 0}).stored, 10);
 }
 
 }  // namespace

@@ -8,23 +8,22 @@
 #include <vector>
 
 #include "common/kafka/consumer.hpp"
+#include "source_record.hpp"
 
 namespace analytics::transformer {
 
-/// (topic, partition)
-using PartitionId = std::pair<std::string, int32_t>;
-
-/// How far a batch moves one partition. `expected_next` is the stored next_offset this instance
-/// believes is current (-1: nothing stored yet); it is compare-and-set to `new_next`.
-struct PartitionAdvance {
-  int64_t expected_next = -1;
-  int64_t new_next = 0;
-};
-
 /// Where this instance stands in one partition it owns.
 struct Position {
-  int64_t stored = -1;       // next_offset in ops.kafka_offsets; -1 when none is stored
+  int64_t stored = -1;       // next_offset in ops.kafka_offsets once the batches handed out
+                             // commit; -1 when none is stored
   int64_t accept_from = -1;  // lowest offset still to write; -1 accepts the first one seen
+};
+
+/// Records handed to the write path, and for each partition among them the stored next offset
+/// the first of them continues from (-1: none stored yet).
+struct Selection {
+  std::vector<SourceRecord> records;
+  std::map<PartitionId, int64_t> expected_next;
 };
 
 /// Where to start a newly assigned partition, from the stored offset and the partition's
@@ -52,17 +51,13 @@ class PartitionPositions {
   size_t size() const { return positions_.size(); }
   const std::map<PartitionId, Position>& all() const { return positions_; }
 
-  /// The records to write, in order: only owned partitions, each offset at most once, none
-  /// below what the warehouse already has. A batch can hold a partition's records twice when
-  /// it was revoked and re-assigned while polling; the second copies are dropped here.
-  std::vector<const kafka::Message*> select(const std::vector<kafka::Message>& messages) const;
-
-  /// The offset moves for `records` (a selection, in order).
-  std::map<PartitionId, PartitionAdvance> advances(
-      const std::vector<const kafka::Message*>& records) const;
-
-  /// Records that the advances were committed.
-  void committed(const std::map<PartitionId, PartitionAdvance>& advances);
+  /// Takes the records to write, in order: only owned partitions, each offset at most once,
+  /// none below what the warehouse already has or was already handed out. A poll can hold a
+  /// partition's records twice when it was revoked and re-assigned meanwhile; the second copies
+  /// are dropped here. Positions move past what is taken: from then on the write path owns
+  /// those records, and either commits them or makes the owner re-read every position from
+  /// the warehouse (after a fence), so a batch still committing does not hold the next back.
+  Selection take(std::vector<SourceRecord> polled);
 
  private:
   std::map<PartitionId, Position> positions_;

@@ -6,29 +6,11 @@
 #include <chrono>
 
 #include "common/config/build_info.hpp"
-#include "common/ids/uuid.hpp"
 #include "common/kafka/kafka_error.hpp"
 #include "common/pg/db_error.hpp"
+#include "record_mappers.hpp"
 
 namespace analytics::transformer {
-namespace {
-
-/// 100 ms doubling to 5 s: quick recovery from a blip, no hammering during an outage.
-void sleep_backoff(int attempt) {
-  std::this_thread::sleep_for(
-      std::chrono::milliseconds(std::min(5000, 100 << std::min(attempt, 6))));
-}
-
-/// A value PostgreSQL refuses (SQLSTATE class 22, data exception; 23, integrity constraint,
-/// except unique violations, which mean the offsets and the rows disagree): retrying the same
-/// rows can never succeed, so the offending record must be found and quarantined.
-bool is_data_error(const pg::DbError& e) {
-  const std::string& s = e.sqlstate();
-  return !e.retryable() && s.size() == 5 &&
-         (s.rfind("22", 0) == 0 || (s.rfind("23", 0) == 0 && s != "23505"));
-}
-
-}  // namespace
 
 TransformerApp::TransformerApp(TransformerConfig config, contracts::TopicCatalog catalog,
                                metrics::Registry& registry)
@@ -36,7 +18,9 @@ TransformerApp::TransformerApp(TransformerConfig config, contracts::TopicCatalog
       catalog_(std::move(catalog)),
       probe_(registry, catalog_),
       pii_(config_.pii_hmac_key),
-      writer_(config_.database_url, config_.consumer_group, config::pipeline_version()) {
+      writer_(config_.database_url, config_.consumer_group, config::pipeline_version(),
+              config_.synchronous_commit),
+      policy_(writer_, commit_hooks()) {
   for (const auto& t : catalog_.topics()) event_type_by_topic_[t.name] = t.event_type;
 }
 
@@ -65,6 +49,50 @@ void TransformerApp::start() {
                         {"session.timeout.ms", std::to_string(config_.session_timeout_ms)}},
       topics, std::move(callbacks));
   thread_ = std::thread([this] { run(); });
+}
+
+CommitPolicy::Hooks TransformerApp::commit_hooks() {
+  CommitPolicy::Hooks h;
+  h.stopping = [this] { return stop_.load(); };
+  h.problem = [this](const std::string& p) { set_problem(p); };
+  h.committed = [this](const Batch& b, const BatchStats& s, double seconds) {
+    on_committed(b, s, seconds);
+  };
+  h.failed = [this] { probe_.batches_failed.Increment(); };
+  h.fenced = [this] { probe_.batches_fenced.Increment(); };
+  return h;
+}
+
+void TransformerApp::on_committed(const Batch& batch, const BatchStats& stats, double seconds) {
+  auto now = time::now_micros();
+  probe_.batches_committed.Increment();
+  probe_.batch_duration.Observe(seconds);
+  probe_.bronze_rows.Increment(static_cast<double>(stats.bronze_rows));
+  probe_.silver_rows.Increment(static_cast<double>(stats.silver_rows));
+  probe_.quarantine_rows.Increment(static_cast<double>(stats.quarantined_rows));
+  probe_.dlq_rows.Increment(static_cast<double>(stats.dlq_rows));
+  probe_.last_commit.Set(static_cast<double>(now) / 1e6);
+  for (const auto& rec : batch.records) {
+    const auto* o = std::get_if<SilverOrder>(&rec.mapped);
+    if (o && o->received_at) probe_.freshness.Observe(static_cast<double>(now - *o->received_at) / 1e6);
+  }
+  spdlog::info("batch committed batch_id={} bronze={} silver={} quarantined={} dlq={}",
+               batch.batch_id, stats.bronze_rows, stats.silver_rows, stats.quarantined_rows,
+               stats.dlq_rows);
+}
+
+void TransformerApp::wait_in_flight() {
+  if (!in_flight_.valid()) return;
+  CommitPolicy::Outcome outcome;
+  try {
+    outcome = in_flight_.get();
+  } catch (const std::exception& e) {
+    // Nothing of that batch is known to be committed; re-read positions and carry on.
+    spdlog::error("committing a batch failed unexpectedly error={}", e.what());
+    set_problem(e.what());
+    outcome = CommitPolicy::Outcome::kFenced;
+  }
+  if (outcome != CommitPolicy::Outcome::kCommitted) needs_resync_ = true;
 }
 
 void TransformerApp::stop() {
@@ -97,15 +125,24 @@ void TransformerApp::run() {
       report_lag();
       // While positions are stale, drop what was fetched: the reassignment re-fetches it.
       if (needs_resync_ || messages.empty()) continue;
-      auto selected = positions_.select(messages);
-      if (selected.empty()) continue;
-      auto records = map_records(selected, time::now_micros());
-      commit_range(records, 0, records.size());
+      std::vector<SourceRecord> polled;
+      polled.reserve(messages.size());
+      for (auto& m : messages) polled.push_back(from_kafka(std::move(m)));
+      Selection selected = positions_.take(std::move(polled));
+      if (selected.records.empty()) continue;
+      auto records = map_records(std::move(selected.records), time::now_micros());
+      wait_in_flight();
+      // The batch before was fenced: these records were selected from stale positions.
+      if (needs_resync_) continue;
+      in_flight_ = std::async(std::launch::async,
+                              [this, r = std::move(records), e = std::move(selected.expected_next)]() mutable {
+                                return policy_.commit(std::move(r), std::move(e));
+                              });
     } catch (const kafka::FatalKafkaError& e) {
       spdlog::critical("consumer failed fatally, exiting loop error={}", e.what());
       set_problem(e.what());
       fatal_ = true;
-      return;
+      break;
     } catch (const kafka::KafkaError& e) {
       spdlog::error("consumer error error={}", e.what());
       set_problem(e.what());
@@ -118,6 +155,7 @@ void TransformerApp::run() {
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
+  wait_in_flight();  // finish (or give up on) the batch in hand before the consumer closes
 }
 
 std::map<PartitionId, int64_t> TransformerApp::load_offsets_with_retry() {
@@ -139,6 +177,7 @@ std::map<PartitionId, int64_t> TransformerApp::load_offsets_with_retry() {
 void TransformerApp::on_assign(std::vector<kafka::TopicPartition>& partitions) {
   // Positions come from PostgreSQL, where they were written with the data. Without them we
   // cannot consume correctly, so keep trying (this runs inside poll, on the loop thread).
+  wait_in_flight();
   auto stored = load_offsets_with_retry();
   std::string refused;
   for (auto& p : partitions) {
@@ -177,125 +216,25 @@ void TransformerApp::on_assign(std::vector<kafka::TopicPartition>& partitions) {
 }
 
 void TransformerApp::on_revoke(const std::vector<kafka::TopicPartition>& partitions) {
-  // Batches are committed synchronously before the next poll, so nothing is in flight here;
-  // records of these partitions already fetched are dropped by PartitionPositions::select().
+  // Let the batch in flight finish first (its offsets are fenced if they are no longer ours);
+  // records of these partitions already fetched are dropped by PartitionPositions::take().
+  wait_in_flight();
   for (const auto& p : partitions) positions_.revoke({p.topic, p.partition});
   probe_.assigned_partitions.Set(static_cast<double>(positions_.size()));
 }
 
-std::vector<BatchRecord> TransformerApp::map_records(
-    const std::vector<const kafka::Message*>& selected, time::UnixMicros ingested_at) {
+std::vector<BatchRecord> TransformerApp::map_records(std::vector<SourceRecord> selected,
+                                                     time::UnixMicros ingested_at) {
+  MappingContext context{pii_, ingested_at, config_.late_after_seconds};
   std::vector<BatchRecord> records;
   records.reserve(selected.size());
-  for (const auto* m : selected) {
-    BatchRecord rec{m, event_type_by_topic_[m->topic], std::nullopt};
-    if (rec.event_type == "commerce.transaction") {
-      rec.order = map_transaction(m->payload, pii_, ingested_at, config_.late_after_seconds);
-    }
-    records.push_back(std::move(rec));
+  for (auto& source : selected) {
+    const std::string& event_type = event_type_by_topic_[source.topic];
+    RecordMapper mapper = mapper_for(event_type);
+    MappedRecord mapped = mapper ? mapper(source, context) : MappedRecord{};
+    records.push_back({std::move(source), event_type, std::move(mapped)});
   }
   return records;
-}
-
-TransformerApp::CommitOutcome TransformerApp::commit_range(std::vector<BatchRecord>& records,
-                                                           size_t begin, size_t end) {
-  Batch batch;
-  batch.batch_id = ids::random_uuid();
-  batch.started_at = time::now_micros();
-  batch.records.assign(records.begin() + static_cast<std::ptrdiff_t>(begin),
-                       records.begin() + static_cast<std::ptrdiff_t>(end));
-  std::vector<const kafka::Message*> messages;
-  for (const auto& r : batch.records) messages.push_back(r.message);
-  batch.advances = positions_.advances(messages);
-  try {
-    return commit_with_retry(batch);
-  } catch (const pg::DbError& e) {
-    // A prefix of a partition's records is still contiguous, so halves can be committed in
-    // order with their own offsets. Narrow down to the record PostgreSQL refuses.
-    if (end - begin > 1) {
-      size_t mid = begin + (end - begin) / 2;
-      spdlog::warn("batch refused by the warehouse, splitting records={} error={}", end - begin,
-                   e.what());
-      CommitOutcome first = commit_range(records, begin, mid);
-      if (first != CommitOutcome::kCommitted) return first;
-      return commit_range(records, mid, end);
-    }
-    BatchRecord& rec = records[begin];
-    if (rec.order && !std::holds_alternative<Quarantined>(*rec.order)) {
-      spdlog::error(
-          "record refused by the warehouse, quarantining topic={} partition={} "
-          "offset={} error={}",
-          rec.message->topic, rec.message->partition, rec.message->offset, e.what());
-      rec.order = Quarantined{QuarantineReason::kWarehouseRejected,
-                              "[" + e.sqlstate() + "] " + std::string(e.what()).substr(0, 500)};
-      return commit_range(records, begin, end);
-    }
-    // Even bronze refused it: a defect to fix, not data to drop. Keep trying, loudly.
-    spdlog::critical(
-        "record cannot be stored even in bronze topic={} partition={} offset={} "
-        "error={}",
-        rec.message->topic, rec.message->partition, rec.message->offset, e.what());
-    set_problem(std::string("record cannot be stored: ") + e.what());
-    for (int attempt = 0; !stop_; ++attempt) {
-      sleep_backoff(attempt);
-      try {
-        return commit_with_retry(batch);
-      } catch (const pg::DbError&) {
-      }
-    }
-    return CommitOutcome::kStopped;
-  }
-}
-
-TransformerApp::CommitOutcome TransformerApp::commit_with_retry(Batch& batch) {
-  for (int attempt = 0;; ++attempt) {
-    auto started = std::chrono::steady_clock::now();
-    try {
-      BatchStats stats = writer_.commit(batch);
-      positions_.committed(batch.advances);
-      probe_.batches_committed.Increment();
-      probe_.batch_duration.Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      probe_.bronze_rows.Increment(static_cast<double>(stats.bronze_rows));
-      probe_.silver_rows.Increment(static_cast<double>(stats.silver_rows));
-      probe_.quarantine_rows.Increment(static_cast<double>(stats.quarantined_rows));
-      probe_.dlq_rows.Increment(static_cast<double>(stats.dlq_rows));
-      probe_.last_commit.Set(static_cast<double>(time::now_micros()) / 1e6);
-      set_problem("");
-      spdlog::info("batch committed batch_id={} bronze={} silver={} quarantined={} dlq={}",
-                   batch.batch_id, stats.bronze_rows, stats.silver_rows, stats.quarantined_rows,
-                   stats.dlq_rows);
-      return CommitOutcome::kCommitted;
-    } catch (const OffsetFenceError& e) {
-      probe_.batches_fenced.Increment();
-      spdlog::warn("batch fenced batch_id={} error={}", batch.batch_id, e.what());
-      needs_resync_ = true;
-      return CommitOutcome::kFenced;
-    } catch (const pg::DbError& e) {
-      probe_.batches_failed.Increment();
-      writer_.reset();
-      if (is_data_error(e)) throw;  // the caller isolates the record
-      if (e.sqlstate() == "23505") {
-        // Rows already present for offsets we think are new: our positions are wrong.
-        spdlog::error("rows already in the warehouse, re-reading positions batch_id={} error={}",
-                      batch.batch_id, e.what());
-        needs_resync_ = true;
-        return CommitOutcome::kFenced;
-      }
-      set_problem(std::string("database: ") + e.what());
-      // Never skip a batch: that would lose events. Retry until it commits or we stop; when we
-      // stop, the offsets were not stored, so the next owner re-reads these records.
-      if (e.retryable()) {
-        spdlog::warn("batch failed, retrying batch_id={} attempt={} error={}", batch.batch_id,
-                     attempt, e.what());
-      } else {
-        spdlog::error("batch failed (not retryable), retrying batch_id={} attempt={} error={}",
-                      batch.batch_id, attempt, e.what());
-      }
-      if (stop_) return CommitOutcome::kStopped;
-      sleep_backoff(attempt);
-    }
-  }
 }
 
 void TransformerApp::report_lag() {
@@ -317,6 +256,7 @@ void TransformerApp::report_lag() {
 }
 
 void TransformerApp::resync_positions() {
+  wait_in_flight();
   // Re-read every owned partition's position and reassign them all at once, so fetch
   // positions and bookkeeping agree again (seek is not valid in every partition state).
   auto stored = load_offsets_with_retry();

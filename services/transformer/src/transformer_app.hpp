@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 #include "common/contracts/topic_catalog.hpp"
 #include "common/kafka/consumer.hpp"
+#include "commit_policy.hpp"
 #include "common/metrics/metrics.hpp"
 #include "partition_positions.hpp"
 #include "pii.hpp"
@@ -26,15 +28,18 @@ struct TransformerConfig {
   size_t batch_max_events = 5000;
   int batch_max_wait_ms = 500;
   int64_t late_after_seconds = 86400;
+  /// Whether each batch's COMMIT waits for its WAL flush; off is safe (docs/architecture.md).
+  bool synchronous_commit = false;
   /// How long the group waits for a silent member before moving its partitions.
   int session_timeout_ms = 45000;
 };
 
-/// The consume -> transform -> commit loop. Runs on its own thread; each batch of records is
-/// written with its offsets in one PostgreSQL transaction (see WarehouseWriter), positions are
-/// taken from PostgreSQL on every assignment and after every fence, and a failed commit is
-/// retried with backoff, never skipped. A value PostgreSQL refuses is isolated by splitting the
-/// batch and quarantined (`warehouse_rejected`), so one record cannot stall the pipeline.
+/// The consume -> transform -> commit loop. Each batch of records is written with its offsets
+/// in one PostgreSQL transaction (WarehouseWriter), under CommitPolicy (retry, fence, isolate a
+/// refused record). Two stages overlap: while batch N commits on a second thread, the loop
+/// polls and maps batch N+1, then waits for N before handing N+1 over — still one transaction
+/// per batch, committed in order. Positions are taken from PostgreSQL on every assignment and
+/// after every fence; a rebalance waits for the batch in flight first.
 /// start()/stop() from one controlling thread; readiness() and fatal() from any thread.
 class TransformerApp {
  public:
@@ -52,16 +57,16 @@ class TransformerApp {
   bool fatal() const { return fatal_; }
 
  private:
-  enum class CommitOutcome { kCommitted, kFenced, kStopped };
-
   void run();
   void on_assign(std::vector<kafka::TopicPartition>& partitions);
   void on_revoke(const std::vector<kafka::TopicPartition>& partitions);
   std::map<PartitionId, int64_t> load_offsets_with_retry();
-  std::vector<BatchRecord> map_records(const std::vector<const kafka::Message*>& selected,
+  std::vector<BatchRecord> map_records(std::vector<SourceRecord> selected,
                                        time::UnixMicros ingested_at);
-  CommitOutcome commit_range(std::vector<BatchRecord>& records, size_t begin, size_t end);
-  CommitOutcome commit_with_retry(Batch& batch);
+  CommitPolicy::Hooks commit_hooks();
+  void on_committed(const Batch& batch, const BatchStats& stats, double seconds);
+  /// Waits for the batch being committed, if any; a fence there makes positions stale.
+  void wait_in_flight();
   void resync_positions();
   void report_lag();
   void set_problem(const std::string& problem);
@@ -71,9 +76,11 @@ class TransformerApp {
   TransformerProbe probe_;
   PiiProtector pii_;
   WarehouseWriter writer_;
+  CommitPolicy policy_;
+  std::future<CommitPolicy::Outcome> in_flight_;
   std::unique_ptr<kafka::Consumer> consumer_;
   PartitionPositions positions_;
-  bool needs_resync_ = false;  // positions may be stale: reassign from PostgreSQL first
+  std::atomic<bool> needs_resync_{false};  // positions may be stale: reassign from PostgreSQL
   std::chrono::steady_clock::time_point last_lag_report_{};
   std::map<std::string, std::string> event_type_by_topic_;
 

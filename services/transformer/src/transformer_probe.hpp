@@ -26,6 +26,8 @@ struct TransformerProbe {
   metrics::Counter& quarantine_rows;
   metrics::Counter& dlq_rows;
   metrics::Gauge& last_commit;
+  /// From the gateway's acknowledgement (`received_at`) to the row being visible in gold.
+  metrics::Histogram& freshness;
   std::map<std::string, metrics::Gauge*> lag_by_topic;
 };
 
