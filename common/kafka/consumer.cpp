@@ -3,12 +3,20 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include "common/kafka/detail.hpp"
 
 namespace analytics::kafka {
 namespace {
+
+std::mutex defaults_mu;
+Properties& consumer_defaults() {
+  static Properties defaults;
+  return defaults;
+}
 
 std::vector<TopicPartition> to_plain(const std::vector<RdKafka::TopicPartition*>& parts) {
   std::vector<TopicPartition> out;
@@ -51,7 +59,26 @@ class Rebalancer : public RdKafka::RebalanceCb {
   Consumer::Callbacks cbs_;
 };
 
+/// librdkafka's default heartbeat (3 s) expires any session shorter than ~3 s, and it does not
+/// check the pair: beat three times per session, as Kafka's own guidance says.
+void derive_heartbeat(Properties& props) {
+  auto session = props.find("session.timeout.ms");
+  if (session == props.end() || props.count("heartbeat.interval.ms") != 0) return;
+  long long ms = 0;
+  try {
+    ms = std::stoll(session->second);
+  } catch (const std::exception&) {
+    return;  // librdkafka names the bad value when the configuration is applied
+  }
+  props["heartbeat.interval.ms"] = std::to_string(std::clamp(ms / 3, 1LL, 3000LL));
+}
+
 }  // namespace
+
+void set_consumer_defaults(Properties props) {
+  std::lock_guard lock(defaults_mu);
+  consumer_defaults() = std::move(props);
+}
 
 std::string Message::header(const std::string& name) const {
   for (const auto& [k, v] : headers) {
@@ -65,7 +92,13 @@ Consumer::Consumer(const Properties& props, const std::vector<std::string>& topi
     : on_error_(callbacks.on_error),
       rebalance_cb_(std::make_unique<Rebalancer>(std::move(callbacks))) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  Properties effective = props;
+  Properties effective;
+  {
+    std::lock_guard lock(defaults_mu);
+    effective = consumer_defaults();
+  }
+  for (const auto& [key, value] : props) effective[key] = value;
+  derive_heartbeat(effective);
   // Positions live with the data (PostgreSQL), never in Kafka's committed offsets.
   effective["enable.auto.commit"] = "false";
   effective["enable.auto.offset.store"] = "false";
@@ -77,6 +110,15 @@ Consumer::Consumer(const Properties& props, const std::vector<std::string>& topi
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) throw KafkaError("cannot create consumer: " + err, false);
+  auto setting = [&effective](const char* key) {
+    auto it = effective.find(key);
+    return it == effective.end() ? std::string("default") : it->second;
+  };
+  spdlog::info(
+      "consumer joining group={} group_instance_id={} session_timeout_ms={} "
+      "heartbeat_interval_ms={}",
+      setting("group.id"), setting("group.instance.id"), setting("session.timeout.ms"),
+      setting("heartbeat.interval.ms"));
   RdKafka::ErrorCode sub = consumer_->subscribe(topics);
   if (sub != RdKafka::ERR_NO_ERROR) {
     throw KafkaError("subscribe failed: " + RdKafka::err2str(sub), false);
@@ -164,6 +206,39 @@ std::optional<std::pair<int64_t, int64_t>> Consumer::watermarks(const std::strin
       consumer_->query_watermark_offsets(topic, partition, &low, &high, timeout_ms);
   if (err != RdKafka::ERR_NO_ERROR) return std::nullopt;
   return std::make_pair(low, high);
+}
+
+std::vector<TopicPartition> Consumer::end_offsets(std::vector<TopicPartition> partitions,
+                                                  int timeout_ms) {
+  // ListOffsets with timestamp -1 (OFFSET_END) answers each partition's log-end offset, for
+  // all of them in one request per leader, whoever owns them in the group.
+  std::vector<RdKafka::TopicPartition*> list;
+  for (const auto& p : partitions) {
+    list.push_back(
+        RdKafka::TopicPartition::create(p.topic, p.partition, RdKafka::Topic::OFFSET_END));
+  }
+  RdKafka::ErrorCode err = consumer_->offsetsForTimes(list, timeout_ms);
+  for (size_t i = 0; i < list.size(); ++i) {
+    partitions[i].offset = list[i]->err() == RdKafka::ERR_NO_ERROR ? list[i]->offset() : -1;
+  }
+  RdKafka::TopicPartition::destroy(list);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    throw KafkaError("end offsets: " + RdKafka::err2str(err), detail::is_retryable(err));
+  }
+  return partitions;
+}
+
+std::vector<TopicPartition> Consumer::assignment() {
+  std::vector<RdKafka::TopicPartition*> list;
+  RdKafka::ErrorCode err = consumer_->assignment(list);
+  std::vector<TopicPartition> out;
+  if (err == RdKafka::ERR_NO_ERROR) out = to_plain(list);
+  RdKafka::TopicPartition::destroy(list);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    throw KafkaError("assignment: " + RdKafka::err2str(err), detail::is_retryable(err));
+  }
+  for (auto& p : out) p.offset = TopicPartition::kOffsetBeginning;
+  return out;
 }
 
 void Consumer::close() {

@@ -38,10 +38,22 @@ struct TopicPartition {
   static constexpr int64_t kOffsetBeginning = -2;
 };
 
+/// Properties every Consumer constructed later in this process starts from; the constructor's
+/// own `props` override them, and the no-auto-commit settings always win. Lets a service's
+/// main() pass operator settings (`group.instance.id`, `heartbeat.interval.ms`, security) to a
+/// consumer that a component creates. Thread-safe; call before the consumers are created.
+void set_consumer_defaults(Properties props);
+
 /// Consumer-group member that never commits to Kafka on its own (`enable.auto.commit=false`):
 /// the owner keeps positions elsewhere (the transformer keeps them in PostgreSQL) and says where
 /// to start on every assignment. Rebalance callbacks run inside poll_batch() on the calling
 /// thread. Not thread-safe: use from one thread.
+///
+/// Group membership: when `session.timeout.ms` is given without `heartbeat.interval.ms`, the
+/// heartbeat is set to a third of it (at most librdkafka's 3 s default), so a short session
+/// timeout is not expired by heartbeats that come too rarely. With `group.instance.id` the
+/// member is static (KIP-345): a restart with the same id within `session.timeout.ms` gets its
+/// partitions back without a rebalance on Kafka >= 2.3, but close() does not leave the group.
 class Consumer {
  public:
   struct Callbacks {
@@ -71,10 +83,24 @@ class Consumer {
   std::optional<int64_t> cached_high_watermark(const std::string& topic, int32_t partition);
 
   /// [low, high) offsets of a partition, from the broker; nullopt when it does not answer.
+  /// Works for any partition, assigned to this member or not.
   std::optional<std::pair<int64_t, int64_t>> watermarks(const std::string& topic, int32_t partition,
                                                         int timeout_ms);
 
-  /// Leaves the group cleanly (revokes partitions through on_revoke).
+  /// Log-end offsets (high watermarks) of `partitions`, assigned to this member or not, in one
+  /// request per leader broker; `offset` of each entry is filled. Throws KafkaError when the
+  /// brokers do not answer within `timeout_ms`; an entry the broker refused gets -1. For lag
+  /// that stays true while partitions are unowned (compare with the owner's stored positions).
+  std::vector<TopicPartition> end_offsets(std::vector<TopicPartition> partitions, int timeout_ms);
+
+  /// The partitions this member owns right now (empty before the group's first assignment, in
+  /// a rebalance, or when the group has more members than partitions). Offsets are not filled.
+  std::vector<TopicPartition> assignment();
+
+  /// Leaves the group: on_revoke runs for the owned partitions, then a dynamic member sends
+  /// LeaveGroup so the group reassigns its partitions at once instead of after
+  /// `session.timeout.ms`. A static member (`group.instance.id`) keeps its membership until
+  /// the session times out, expecting to come back (KIP-345).
   void close();
 
  private:

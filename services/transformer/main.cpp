@@ -7,12 +7,44 @@
 #include "common/config/env_config.hpp"
 #include "common/contracts/topic_catalog.hpp"
 #include "common/http/http_server.hpp"
+#include "common/kafka/consumer.hpp"
+#include "common/kafka/properties.hpp"
 #include "common/logging/logging.hpp"
 #include "common/pg/migrator.hpp"
 #include "common/process/shutdown_signal.hpp"
 #include "transformer_app.hpp"
 
 using namespace analytics;
+
+namespace {
+
+/// Consumer settings TransformerApp does not set itself: static membership and any librdkafka
+/// property (security, tuning) an operator passes.
+kafka::Properties consumer_properties(config::EnvConfig& env) {
+  auto instance_id = env.get_string(
+      "KAFKA_GROUP_INSTANCE_ID", "",
+      "static group membership (KIP-345): unique per replica and stable across its restarts, "
+      "e.g. a StatefulSet pod name; empty = dynamic membership (docs/architecture.md)");
+  auto extra = env.get_secret("KAFKA_CONSUMER_CONFIG", "",
+                              "extra librdkafka consumer properties, key=value,...");
+  kafka::Properties props;
+  try {
+    props = kafka::parse_properties(extra);
+  } catch (const std::exception& e) {
+    env.add_error(std::string("KAFKA_CONSUMER_CONFIG: ") + e.what());
+  }
+  for (const char* owned : {"bootstrap.servers", "group.id", "group.instance.id",
+                            "session.timeout.ms", "auto.offset.reset", "enable.auto.commit"}) {
+    if (props.count(owned) != 0) {
+      env.add_error(std::string("KAFKA_CONSUMER_CONFIG: ") + owned +
+                    " has its own variable or is fixed");
+    }
+  }
+  if (!instance_id.empty()) props["group.instance.id"] = instance_id;
+  return props;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   process::block_shutdown_signals();
@@ -45,6 +77,7 @@ int main(int argc, char** argv) {
   }
   if (!env.check(std::cerr)) return 2;
   auto logger = logging::init("transformer", service.log_level);
+  kafka::set_consumer_defaults(consumer_props);  // TransformerApp's consumer starts from these
 
   try {
     if (migrate_only || migrate_on_start) {
