@@ -63,8 +63,12 @@ int main(int argc, char** argv) {
       static_cast<int>(env.get_int("BATCH_MAX_WAIT_MS", 500, 1, 60000, "max wait to fill a batch"));
   cfg.late_after_seconds = env.get_int("LATE_AFTER_SECONDS", 86400, 0, 365LL * 86400,
                                        "ingestion lag above which an event is late");
-  cfg.session_timeout_ms = static_cast<int>(env.get_int("KAFKA_SESSION_TIMEOUT_MS", 45000, 1000,
-                                                        300000, "consumer group session timeout"));
+  // A crashed member's partitions wait this long (a stopped one leaves the group at once).
+  // Kafka brokers refuse less than group.min.session.timeout.ms (6 s by default).
+  cfg.session_timeout_ms = static_cast<int>(
+      env.get_int("KAFKA_SESSION_TIMEOUT_MS", 10000, 1000, 300000,
+                  "consumer group session timeout (heartbeats every third of it, at most 3 s)"));
+  auto consumer_props = consumer_properties(env);
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
   auto topics_file =
       env.get_string("TOPICS_FILE", config::source_path("proto/topics.json"), "topic catalogue");
