@@ -231,7 +231,7 @@ services_start() {
         HTTP_PORT="$GATEWAY_PORT" start_process ingest-gateway "$BIN_DIR/ingest-gateway" ;;
       # The dev broker makes a restarted member wait session.timeout.ms - 1 s (after a kill up
       # to twice that), and expires any session of 3 s or less while it delays a first join:
-      # 4 s resumes a restart in 3-7 s there. A real cluster keeps the transformer's default.
+      # 4 s resumes a restart in 3-8 s there. A real cluster keeps the transformer's default.
       transformer) PII_HMAC_KEY="$(pii_key)" HTTP_PORT="$TRANSFORMER_PORT" \
         KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-4000}" \
         start_process transformer "$BIN_DIR/transformer" ;;

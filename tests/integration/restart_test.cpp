@@ -27,7 +27,7 @@ using Clock = std::chrono::steady_clock;
 
 // The dev broker (librdkafka's mock cluster) makes a member joining after a leave wait
 // session.timeout.ms - 1 s, and after a kill up to about twice the session timeout (measured
-// with 45 s: 44 s; with the dev stack's 4 s: 3-7 s). The bound catches the stall without
+// with 45 s: 44 s; with the dev stack's 4 s: 3-8 s). The bound catches the stall without
 // timing the normal case.
 constexpr auto kResumeBound = std::chrono::seconds(15);
 
