@@ -72,14 +72,31 @@ void Session::prepare(const std::string& name, const std::string& sql) {
   check(PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), "prepare");
 }
 
-Result Session::exec_prepared(const std::string& name,
-                              const std::vector<std::optional<std::string>>& params) {
+namespace {
+
+std::vector<const char*> param_values(const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return values;
+}
+
+}  // namespace
+
+Result Session::exec_prepared(const std::string& name,
+                              const std::vector<std::optional<std::string>>& params) {
+  auto values = param_values(params);
   return check(PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
                               values.data(), nullptr, nullptr, 0),
                name.c_str());
+}
+
+Result Session::exec_params(const std::string& sql,
+                            const std::vector<std::optional<std::string>>& params) {
+  auto values = param_values(params);
+  return check(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                            values.data(), nullptr, nullptr, 0),
+               "exec");
 }
 
 void Session::copy_in(const std::string& copy_sql, std::string_view data) {

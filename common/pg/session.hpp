@@ -47,6 +47,8 @@ class Session {
   /// Parameters are text; nullopt is SQL NULL.
   Result exec_prepared(const std::string& name,
                        const std::vector<std::optional<std::string>>& params);
+  /// A one-off statement with text parameters (no prepared plan kept).
+  Result exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params);
   /// `copy_sql` is a `COPY ... FROM STDIN` statement; `data` its whole body.
   void copy_in(const std::string& copy_sql, std::string_view data);
 

@@ -60,9 +60,13 @@ int main(int argc, char** argv) {
   cfg.batch_max_events = static_cast<size_t>(
       env.get_int("BATCH_MAX_EVENTS", 5000, 1, 1000000, "max records per transaction"));
   cfg.batch_max_wait_ms =
-      static_cast<int>(env.get_int("BATCH_MAX_WAIT_MS", 500, 1, 60000, "max wait to fill a batch"));
+      static_cast<int>(env.get_int("BATCH_MAX_WAIT_MS", 200, 1, 60000, "max wait to fill a batch"));
   cfg.late_after_seconds = env.get_int("LATE_AFTER_SECONDS", 86400, 0, 365LL * 86400,
                                        "ingestion lag above which an event is late");
+  cfg.synchronous_commit = env.get_bool(
+      "WAREHOUSE_SYNCHRONOUS_COMMIT", false,
+      "wait for the WAL flush on each batch commit (off keeps exactly-once: rows and offsets are "
+      "lost together and re-read from Kafka)");
   // A crashed member's partitions wait this long (a stopped one leaves the group at once).
   // Kafka brokers refuse less than group.min.session.timeout.ms (6 s by default).
   cfg.session_timeout_ms = static_cast<int>(

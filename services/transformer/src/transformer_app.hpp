@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,7 +11,9 @@
 #include "common/contracts/topic_catalog.hpp"
 #include "common/kafka/consumer.hpp"
 #include "commit_policy.hpp"
+#include "commit_worker.hpp"
 #include "common/metrics/metrics.hpp"
+#include "common/pg/session.hpp"
 #include "partition_positions.hpp"
 #include "pii.hpp"
 #include "transformer_probe.hpp"
@@ -26,12 +27,12 @@ struct TransformerConfig {
   std::string database_url;
   std::string pii_hmac_key;
   size_t batch_max_events = 5000;
-  int batch_max_wait_ms = 500;
+  int batch_max_wait_ms = 200;  // bounds freshness when traffic is light
   int64_t late_after_seconds = 86400;
   /// Whether each batch's COMMIT waits for its WAL flush; off is safe (docs/architecture.md).
   bool synchronous_commit = false;
   /// How long the group waits for a silent member before moving its partitions.
-  int session_timeout_ms = 45000;
+  int session_timeout_ms = 10000;
 };
 
 /// The consume -> transform -> commit loop. Each batch of records is written with its offsets
@@ -50,7 +51,8 @@ class TransformerApp {
   void start();
   /// Finishes the batch in hand (commit or give up), leaves the group, joins the thread.
   void stop();
-  /// Empty when the last database operation succeeded and no partition is refused, else why.
+  /// Empty when the group has assigned this member its partitions, the last database operation
+  /// succeeded and no partition is refused; else why not.
   std::string readiness() const;
   /// True after an error the process cannot recover from (a fatal consumer error): the loop
   /// has ended and the process should exit so that it is restarted.
@@ -77,7 +79,7 @@ class TransformerApp {
   PiiProtector pii_;
   WarehouseWriter writer_;
   CommitPolicy policy_;
-  std::future<CommitPolicy::Outcome> in_flight_;
+  CommitWorker committer_;  // commits batch N while the loop prepares N+1
   std::unique_ptr<kafka::Consumer> consumer_;
   PartitionPositions positions_;
   std::atomic<bool> needs_resync_{false};  // positions may be stale: reassign from PostgreSQL
@@ -86,6 +88,12 @@ class TransformerApp {
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> fatal_{false};
+  // Whether the group has ever given this member its (maybe empty) share, and since when it has
+  // had none (steady-clock ticks; 0 while it has one). A rebalance is short; a group that
+  // assigns nothing for longer (a dead member's session not yet expired) is not ready.
+  std::atomic<bool> ever_assigned_{false};
+  std::atomic<int64_t> unassigned_since_{0};
+  std::unique_ptr<pg::Session> lag_session_;  // reads stored offsets for lag; loop thread only
   mutable std::mutex problem_mu_;
   std::string problem_;
   std::string refused_;  // partitions not consumed because the warehouse is ahead of the log

@@ -36,9 +36,11 @@ TransformerProbe::TransformerProbe(metrics::Registry& r, const contracts::TopicC
                             "to its commit in silver and gold",
                             {}, {0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300})) {
   for (const auto& t : catalog.topics()) {
-    lag_by_topic[t.name] = &r.gauge("transformer_consumer_lag_records",
-                                    "Records in owned partitions not yet written to the warehouse",
-                                    {{"topic", t.name}});
+    lag_by_topic[t.name] =
+        &r.gauge("transformer_consumer_lag_records",
+                 "Records in Kafka not yet in the warehouse for this consumer group, over every "
+                 "partition of the topic (the same on every instance: use max())",
+                 {{"topic", t.name}});
   }
 }
 

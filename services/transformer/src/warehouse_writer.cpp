@@ -26,8 +26,6 @@ constexpr const char* kInsertOffset = R"sql(
 INSERT INTO ops.kafka_offsets (consumer_group, topic, partition, next_offset)
 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING)sql";
 
-constexpr const char* kLoadOffsets = R"sql(
-SELECT topic, partition, next_offset FROM ops.kafka_offsets WHERE consumer_group = $1)sql";
 
 std::string reasons_json(const std::map<std::string, size_t>& reasons) {
   std::string out = "{";
@@ -46,6 +44,19 @@ T parse_number(std::string_view text) {
 }
 
 }  // namespace
+
+std::map<PartitionId, int64_t> load_stored_offsets(pg::Session& session,
+                                                   const std::string& consumer_group) {
+  std::map<PartitionId, int64_t> out;
+  pg::Result rows = session.exec_params(
+      "SELECT topic, partition, next_offset FROM ops.kafka_offsets WHERE consumer_group = $1",
+      {consumer_group});
+  for (int i = 0; i < rows.rows(); ++i) {
+    out[{std::string(rows.value(i, 0)), parse_number<int32_t>(rows.value(i, 1))}] =
+        parse_number<int64_t>(rows.value(i, 2));
+  }
+  return out;
+}
 
 WarehouseWriter::WarehouseWriter(std::string database_url, std::string consumer_group,
                                  std::string pipeline_version, bool synchronous_commit)
@@ -72,20 +83,13 @@ pg::Session& WarehouseWriter::session() {
   s->prepare("insert_batch", kInsertBatch);
   s->prepare("advance_offset", kAdvanceOffset);
   s->prepare("insert_offset", kInsertOffset);
-  s->prepare("load_offsets", kLoadOffsets);
   for (auto& layer : layers_) layer->prepare(*s);
   session_ = std::move(s);
   return *session_;
 }
 
 std::map<PartitionId, int64_t> WarehouseWriter::load_offsets() {
-  std::map<PartitionId, int64_t> out;
-  pg::Result rows = session().exec_prepared("load_offsets", {consumer_group_});
-  for (int i = 0; i < rows.rows(); ++i) {
-    out[{std::string(rows.value(i, 0)), parse_number<int32_t>(rows.value(i, 1))}] =
-        parse_number<int64_t>(rows.value(i, 2));
-  }
-  return out;
+  return load_stored_offsets(session(), consumer_group_);
 }
 
 void WarehouseWriter::advance_offsets(pg::Session& s, const Batch& batch) {

@@ -9,6 +9,10 @@
 
 namespace analytics::transformer {
 
+/// The next offsets `consumer_group` has stored in the warehouse. Throws pg::DbError.
+std::map<PartitionId, int64_t> load_stored_offsets(pg::Session& session,
+                                                   const std::string& consumer_group);
+
 /// The warehouse as a BatchSink: a batch's bronze, quarantine, silver and gold rows, its
 /// ops.batches entry and its consumed offsets in ONE PostgreSQL transaction. Either everything
 /// in the batch becomes visible with the new offsets, or nothing does: this is what makes
