@@ -28,6 +28,18 @@ class PipelineTest : public ::testing::Test {
   void TearDown() override;
 
   void start_transformer();
+  /// Another transformer of this test's consumer group, started, with its metrics in
+  /// `registry`; smaller `batch_max_events` make more batches (and more batch boundaries).
+  std::unique_ptr<transformer::TransformerApp> make_transformer(metrics::Registry& registry,
+                                                                size_t batch_max_events = 5000);
+  /// Produces one record to `partition` of this test's `topic` (the catalogue name without the
+  /// prefix) with librdkafka directly: neither the gateway nor a partitioner picks the place.
+  void produce_to_partition(const std::string& topic, int32_t partition, const std::string& key,
+                            const std::string& value);
+  /// Checks gold against a recomputation from silver: every fact joins its four dimensions
+  /// (fact_orders has no foreign keys, migration 002), each fact carries its silver order's
+  /// values, and the KPI view's totals (orders, revenue, customers) equal silver's.
+  void expect_gold_matches_silver();
   std::string count(const std::string& table);
   /// Polls until `SELECT count(*) FROM table` is `expected` (at most kWaitMs); returns the last.
   std::string wait_count(const std::string& table, size_t expected);
