@@ -9,9 +9,10 @@
 #include <set>
 #include <thread>
 
-#include "common/time/iso8601.hpp"
+#include "catalog.hpp"
 #include "load_runner.hpp"
 #include "pipeline_fixture.hpp"
+#include "transaction_generator.hpp"
 
 namespace analytics {
 namespace {
@@ -19,16 +20,22 @@ namespace {
 using testing::kWaitMs;
 using testing::PipelineTest;
 
-/// What silver must make of a generated batch, computed independently from the raw records.
+/// What silver must make of a generated batch, from what the generator says it produced: a
+/// record is malformed when its timestamp is one of the generator's broken values, never by
+/// asking silver's own parser (a parser bug would then pass unnoticed).
 struct Expected {
   size_t malformed_timestamp = 0, missing_price = 0;
+  size_t without_price = 0;  // missing_price plus those already malformed
   std::set<std::string> silver_order_ids;
 };
 
 Expected expected_from(const nlohmann::json& batch) {
+  const std::set<std::string> broken(eventgen::kMalformedTimestamps.begin(),
+                                     eventgen::kMalformedTimestamps.end());
   Expected e;
   for (const auto& rec : batch) {
-    if (!time::parse_iso8601(rec.at("timestamp").get<std::string>())) {
+    e.without_price += rec.contains("price") ? 0 : 1;
+    if (broken.count(rec.at("timestamp").get<std::string>())) {
       ++e.malformed_timestamp;
     } else if (!rec.contains("price")) {
       ++e.missing_price;
@@ -41,12 +48,20 @@ Expected expected_from(const nlohmann::json& batch) {
 
 TEST_F(PipelineTest, GeneratedOrdersFlowThroughEveryLayerIntoTheKpis) {
   httplib::Client eventgen("127.0.0.1", eventgen_port_);
-  auto generated = eventgen.Get("/v1/transactions?count=2000&seed=42");
+  auto generated = eventgen.Get("/v1/transactions?count=2000&seed=42&as_of=2026-04-18T00:00:00Z");
   ASSERT_TRUE(generated);
   ASSERT_EQ(generated->status, 200);
   auto batch = nlohmann::json::parse(generated->body);
   ASSERT_EQ(batch.size(), 2000u);
+  // The generator's own dirt counts for this very batch (same seed, anchor and rates).
+  eventgen::DirtCounts dirt;
+  ASSERT_TRUE(eventgen::generate_transactions(
+                  2000, 42, eventgen::DirtRates{}, 1776470400000000 /* 2026-04-18T00:00:00Z */,
+                  eventgen::BatchFormat::kJsonArray, &dirt) == generated->body)
+      << "eventgen's batch is not the generator's batch for seed 42";
   Expected expected = expected_from(batch);
+  ASSERT_EQ(expected.malformed_timestamp, dirt.malformed_timestamp);
+  ASSERT_EQ(expected.without_price, dirt.missing_price);
   // The seed-003 dirt is really there, so silver really has something to do.
   ASSERT_GT(expected.malformed_timestamp, 0u);
   ASSERT_GT(expected.missing_price, 0u);

@@ -68,6 +68,24 @@ TEST_F(DirtCaughtTest, EveryDirtyTransactionPassesTheGatewayAndIsCaughtBySilver)
   ASSERT_GT(dirt.missing_quantity, 0u);
   ASSERT_GT(dirt.duplicate_id, 0u);
 
+  // Which records are dirty is what the generator says: its own broken timestamp values and
+  // the keys it removed, checked against its counts. Never silver's parser: a parser bug would
+  // then pass unnoticed.
+  const std::set<std::string> broken(eventgen::kMalformedTimestamps.begin(),
+                                     eventgen::kMalformedTimestamps.end());
+  uint64_t broken_ts = 0, without_price = 0, without_quantity = 0, without_price_only = 0;
+  for (const auto& line : lines) {
+    auto record = nlohmann::json::parse(line);
+    const bool bad = broken.count(record.at("timestamp").get<std::string>()) > 0;
+    broken_ts += bad;
+    without_price += !record.contains("price");
+    without_quantity += !record.contains("quantity");
+    without_price_only += !bad && !record.contains("price");
+  }
+  ASSERT_EQ(broken_ts, dirt.malformed_timestamp);
+  ASSERT_EQ(without_price, dirt.missing_price);
+  ASSERT_EQ(without_quantity, dirt.missing_quantity);
+
   uint64_t gateway_rejected = 0, malformed = 0, missing_price = 0, defaulted = 0, clean = 0;
   uint64_t other_outcome = 0;
   std::multimap<std::string, std::string> silver_ids;  // silver order_id -> source order_id
@@ -80,7 +98,7 @@ TEST_F(DirtCaughtTest, EveryDirtyTransactionPassesTheGatewayAndIsCaughtBySilver)
       ADD_FAILURE() << "gateway would reject " << line << ": " << first_error(errors);
     }
 
-    const bool bad_ts = !time::parse_iso8601(record.at("timestamp").get<std::string>());
+    const bool bad_ts = broken.count(record.at("timestamp").get<std::string>()) > 0;
     const bool no_price = !record.contains("price");
     const bool no_quantity = !record.contains("quantity");
     auto mapped = transformer::map_transaction(line, pii_, kAnchor, kLateAfterSeconds);
@@ -133,6 +151,7 @@ TEST_F(DirtCaughtTest, EveryDirtyTransactionPassesTheGatewayAndIsCaughtBySilver)
   EXPECT_EQ(malformed, dirt.malformed_timestamp);
   // Missing prices behind a malformed timestamp were already counted there.
   EXPECT_LE(missing_price, dirt.missing_price);
+  EXPECT_EQ(missing_price, without_price_only);
   EXPECT_GT(missing_price, 0u);
   EXPECT_GT(defaulted, 0u);
   EXPECT_LE(defaulted, dirt.missing_quantity);
@@ -160,7 +179,7 @@ TEST_F(DirtCaughtTest, EveryDirtyInteractionPassesTheGatewayAndBadTimestampsFail
 
   const std::set<std::string> known_bad(eventgen::kMalformedTimestamps.begin(),
                                         eventgen::kMalformedTimestamps.end());
-  uint64_t gateway_rejected = 0, unparseable = 0;
+  uint64_t gateway_rejected = 0, unparseable = 0, sent_broken = 0;
   std::set<std::string> bad_values_seen;
   for (const auto& line : lines) {
     auto event = nlohmann::json::parse(line);
@@ -170,15 +189,21 @@ TEST_F(DirtCaughtTest, EveryDirtyInteractionPassesTheGatewayAndBadTimestampsFail
       ADD_FAILURE() << "gateway would reject " << line << ": " << first_error(errors);
     }
     const std::string occurred_at = event.at("occurred_at");
+    // Broken is what the generator says (its list); the parser must refuse exactly those.
+    const bool broken = known_bad.count(occurred_at) > 0;
+    sent_broken += broken;
     if (!time::parse_iso8601(occurred_at)) {
       ++unparseable;
       bad_values_seen.insert(occurred_at);
-      EXPECT_TRUE(known_bad.count(occurred_at)) << "unexpected malformed value: " << line;
+      EXPECT_TRUE(broken) << "unexpected malformed value: " << line;
+    } else {
+      EXPECT_FALSE(broken) << "a broken value the parser accepts: " << line;
     }
   }
   EXPECT_EQ(gateway_rejected, 0u);
   // Duplicates re-send malformed events too, so there can be more than were generated.
-  EXPECT_GE(unparseable, counts.malformed_timestamp);
+  EXPECT_GE(sent_broken, counts.malformed_timestamp);
+  EXPECT_EQ(unparseable, sent_broken);
   // Every broken value the source sends is one the silver parser refuses.
   EXPECT_EQ(bad_values_seen, known_bad);
   for (const auto& value : known_bad) EXPECT_FALSE(time::parse_iso8601(value)) << value;
