@@ -5,18 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 
 #include "common/kafka/detail.hpp"
 
 namespace analytics::kafka {
 namespace {
-
-std::mutex defaults_mu;
-Properties& consumer_defaults() {
-  static Properties defaults;
-  return defaults;
-}
 
 std::vector<TopicPartition> to_plain(const std::vector<RdKafka::TopicPartition*>& parts) {
   std::vector<TopicPartition> out;
@@ -75,11 +68,6 @@ void derive_heartbeat(Properties& props) {
 
 }  // namespace
 
-void set_consumer_defaults(Properties props) {
-  std::lock_guard lock(defaults_mu);
-  consumer_defaults() = std::move(props);
-}
-
 std::string Message::header(const std::string& name) const {
   for (const auto& [k, v] : headers) {
     if (k == name) return v;
@@ -92,12 +80,7 @@ Consumer::Consumer(const Properties& props, const std::vector<std::string>& topi
     : on_error_(callbacks.on_error),
       rebalance_cb_(std::make_unique<Rebalancer>(std::move(callbacks))) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  Properties effective;
-  {
-    std::lock_guard lock(defaults_mu);
-    effective = consumer_defaults();
-  }
-  for (const auto& [key, value] : props) effective[key] = value;
+  Properties effective = props;
   derive_heartbeat(effective);
   // Positions live with the data (PostgreSQL), never in Kafka's committed offsets.
   effective["enable.auto.commit"] = "false";

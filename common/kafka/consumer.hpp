@@ -38,12 +38,6 @@ struct TopicPartition {
   static constexpr int64_t kOffsetBeginning = -2;
 };
 
-/// Properties every Consumer constructed later in this process starts from; the constructor's
-/// own `props` override them, and the no-auto-commit settings always win. Lets a service's
-/// main() pass operator settings (`group.instance.id`, `heartbeat.interval.ms`, security) to a
-/// consumer that a component creates. Thread-safe; call before the consumers are created.
-void set_consumer_defaults(Properties props);
-
 /// Consumer-group member that never commits to Kafka on its own (`enable.auto.commit=false`):
 /// the owner keeps positions elsewhere (the transformer keeps them in PostgreSQL) and says where
 /// to start on every assignment. Rebalance callbacks run inside poll_batch() on the calling

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   cfg.session_timeout_ms = static_cast<int>(
       env.get_int("KAFKA_SESSION_TIMEOUT_MS", 10000, 1000, 300000,
                   "consumer group session timeout (heartbeats every third of it, at most 3 s)"));
-  auto consumer_props = consumer_properties(env);
+  cfg.consumer_properties = consumer_properties(env);
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
   auto topics_file =
       env.get_string("TOPICS_FILE", config::source_path("proto/topics.json"), "topic catalogue");
@@ -85,7 +85,6 @@ int main(int argc, char** argv) {
   }
   if (!env.check(std::cerr)) return 2;
   auto logger = logging::init("transformer", service.log_level);
-  kafka::set_consumer_defaults(consumer_props);  // TransformerApp's consumer starts from these
 
   try {
     if (migrate_only || migrate_on_start) {

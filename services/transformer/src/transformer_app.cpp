@@ -50,20 +50,22 @@ void TransformerApp::start() {
   callbacks.on_assign = [this](std::vector<kafka::TopicPartition>& p) { on_assign(p); };
   callbacks.on_revoke = [this](const std::vector<kafka::TopicPartition>& p) { on_revoke(p); };
   callbacks.on_error = [this](const std::string& e) { set_problem(e); };
-  consumer_ = std::make_unique<kafka::Consumer>(
-      kafka::Properties{{"bootstrap.servers", config_.kafka_brokers},
-                        {"group.id", config_.consumer_group},
-                        // Never jump silently: an out-of-range position is an operator's call.
-                        {"auto.offset.reset", "error"},
-                        {"session.timeout.ms", std::to_string(config_.session_timeout_ms)},
-                        // librdkafka prefetches up to 64 MB by default; a few batches ahead is
-                        // enough to keep the pipeline fed, and memory stays flat.
-                        {"queued.max.messages.kbytes", "16384"},
-                        // How long a fetch may wait for data. The default (500 ms) held records
-                        // back on the dev broker: freshness p50 0.57 s -> 0.29 s at 10k/s
-                        // (docs/benchmarks.md). An idle consumer sends a few more empty fetches.
-                        {"fetch.wait.max.ms", "50"}},
-      topics, std::move(callbacks));
+  // Tuning first, then the operator's properties, then what the app owns.
+  kafka::Properties props = {
+      // librdkafka prefetches up to 64 MB by default; a few batches ahead is enough to keep
+      // the pipeline fed, and memory stays flat.
+      {"queued.max.messages.kbytes", "16384"},
+      // How long a fetch may wait for data. The default (500 ms) held records back on the dev
+      // broker: freshness p50 0.57 s -> 0.29 s at 10k/s. An idle consumer sends a few more
+      // empty fetches.
+      {"fetch.wait.max.ms", "50"}};
+  for (const auto& [key, value] : config_.consumer_properties) props[key] = value;
+  props["bootstrap.servers"] = config_.kafka_brokers;
+  props["group.id"] = config_.consumer_group;
+  // Never jump silently: an out-of-range position is an operator's call.
+  props["auto.offset.reset"] = "error";
+  props["session.timeout.ms"] = std::to_string(config_.session_timeout_ms);
+  consumer_ = std::make_unique<kafka::Consumer>(props, topics, std::move(callbacks));
   thread_ = std::thread([this] { run(); });
 }
 

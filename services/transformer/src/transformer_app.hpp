@@ -31,6 +31,9 @@ struct TransformerConfig {
   int64_t late_after_seconds = 86400;
   /// Whether each batch's COMMIT waits for its WAL flush; off is safe (docs/architecture.md).
   bool synchronous_commit = false;
+  /// Operator's librdkafka consumer properties (KAFKA_CONSUMER_CONFIG, group.instance.id); they
+  /// override the app's tuning, not the settings it owns (brokers, group, offsets, session).
+  kafka::Properties consumer_properties;
   /// How long the group waits for a silent member before moving its partitions.
   int session_timeout_ms = 10000;
 };
