@@ -1,7 +1,8 @@
 // A transformer process killed (kill -9) or stopped (SIGTERM) and started again 0.5 s later
 // must resume consuming within seconds, not after the group's session timeout, and still store
-// every record exactly once. Runs the real binary against the dev broker, with the session
-// timeout scripts/lib.sh gives the dev stack.
+// every record exactly once; killed twice mid-stream while orders keep arriving, it still
+// stores each of them exactly once in bronze, silver and gold. Runs the real binary against the
+// dev broker, with the session timeout scripts/lib.sh gives the dev stack.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -52,9 +53,11 @@ class RestartTest : public ::testing::Test {
     if (!name_.empty()) testing::drop_database(env_, name_);
   }
 
-  void start_transformer() {
+  /// `extra` settings (NAME=value) go first, so they win.
+  void start_transformer(std::vector<std::string> extra = {}) {
     // getenv() answers the first match: the test's settings go before the inherited ones.
-    std::vector<std::string> vars = {"DATABASE_URL=" + database_url_,
+    std::vector<std::string> vars = std::move(extra);
+    std::vector<std::string> defaults = {"DATABASE_URL=" + database_url_,
                                      "KAFKA_BROKERS=" + env_.kafka_brokers,
                                      "KAFKA_TOPIC_PREFIX=" + name_ + ".",
                                      "CONSUMER_GROUP=" + name_,
@@ -64,6 +67,7 @@ class RestartTest : public ::testing::Test {
                                      "BATCH_MAX_WAIT_MS=100",
                                      "KAFKA_SESSION_TIMEOUT_MS=4000",
                                      "LOG_LEVEL=warn"};
+    vars.insert(vars.end(), defaults.begin(), defaults.end());
     for (char** e = environ; *e != nullptr; ++e) vars.emplace_back(*e);
     std::vector<char*> envp;
     for (auto& v : vars) envp.push_back(v.data());
@@ -93,7 +97,7 @@ class RestartTest : public ::testing::Test {
       // Spread over the topic's partitions by key, so every partition must be reassigned.
       std::string order = R"({"order_id":"0b7e6a52-7d4e-4c1e-9f59-)" +
                           std::to_string(100000000000 + first + i) + R"(","customer_id":)" +
-                          std::to_string(first + i) +
+                          std::to_string(first + i + 1) +
                           R"(,"product":"Desk Lamp","category":"Home","quantity":1,)"
                           R"("price":9.99,"region":"APAC","timestamp":"2026-11-01T10:00:00Z",)"
                           R"("status":"completed"})";
@@ -116,6 +120,14 @@ class RestartTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return Clock::now() - started;
+  }
+
+  /// Polls until bronze holds at least `expected` rows or `limit` passes.
+  void wait_bronze_at_least(int expected, Clock::duration limit) {
+    auto started = Clock::now();
+    while (std::stoi(bronze_count()) < expected && Clock::now() - started < limit) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 
   /// Runs the scenario: consume, end the process with `sig`, restart 0.5 s later, and return
@@ -173,6 +185,41 @@ TEST_F(RestartTest, StoppedTransformerLeavesTheGroupAndItsSuccessorResumesWithin
   EXPECT_LT(took, kResumeBound) << "resumed after " << std::chrono::duration<double>(took).count()
                                 << " s";
   expect_each_record_once();
+}
+
+TEST_F(RestartTest, KilledTwiceMidStreamEveryRecordIsStoredOnce) {
+  // Small batches, so a kill lands between batches and inside one (mid-COPY or mid-COMMIT).
+  const std::vector<std::string> small_batches = {"BATCH_MAX_EVENTS=150"};
+  constexpr int kRounds = 20, kPerRound = 150, kTotal = kRounds * kPerRound;
+  start_transformer(small_batches);
+  std::thread load([this] {
+    for (int r = 0; r < kRounds; ++r) {
+      produce_orders(r * kPerRound, kPerRound);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  for (int kill_at : {kTotal / 4, kTotal / 2}) {
+    wait_bronze_at_least(kill_at, std::chrono::seconds(60));
+    end_transformer(SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    start_transformer(small_batches);
+  }
+  load.join();
+  wait_bronze(kTotal, std::chrono::seconds(90));
+  EXPECT_EQ(bronze_count(), std::to_string(kTotal));
+  EXPECT_EQ(testing::query_scalar(database_url_,
+                                  "SELECT count(*) FROM (SELECT DISTINCT topic, partition, "
+                                  "\"offset\" FROM bronze.events) d"),
+            std::to_string(kTotal));
+  EXPECT_EQ(
+      testing::query_scalar(database_url_, "SELECT sum(next_offset) FROM ops.kafka_offsets"),
+      std::to_string(kTotal));
+  // Every order once in silver and gold (each was sent once), none quarantined.
+  EXPECT_EQ(testing::query_scalar(database_url_, "SELECT count(DISTINCT order_id) FROM silver.orders"),
+            std::to_string(kTotal));
+  EXPECT_EQ(testing::query_scalar(database_url_, "SELECT count(*) FROM gold.fact_orders"),
+            std::to_string(kTotal));
+  EXPECT_EQ(testing::query_scalar(database_url_, "SELECT count(*) FROM silver.quarantine"), "0");
 }
 
 }  // namespace
