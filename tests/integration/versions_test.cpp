@@ -1,5 +1,5 @@
-// "The later version wins" (docs/architecture.md) through the real pipeline: of two versions of
-// one order, silver and gold hold the one the source sent last, whatever requests, partitions,
+// "The later version wins" (docs/architecture.md) through the real pipeline (orders, and one test
+// for interactions): of two versions of one order, silver and gold hold the one the source sent last, whatever requests, partitions,
 // batches or transformer instances carry them; an older version never overwrites a newer one;
 // and a transformer restarted under load still ends with every acknowledged order exactly once.
 // Every expected value comes from what the test sent (or what the generator says it produced),
@@ -511,6 +511,46 @@ TEST_F(VersionsTest, TransformerRestartedUnderLoadEndsWithEveryAcknowledgedOrder
   EXPECT_EQ(landed, acked_ids);
 
   expect_gold_matches_silver();
+}
+
+TEST_F(VersionsTest, InteractionsKeepTheVersionSentLastPerEventIdAndType) {
+  // Interactions follow the same rule on (event_id, event_type): topic keyed by event_id.
+  constexpr int kEvents = 40;
+  auto event = [](int i, const char* type, const char* platform, const std::string& user) {
+    return json{{"event_id", "evt-" + std::to_string(i)}, {"user_id", user},
+                {"session_id", "s-" + std::to_string(i)}, {"event_type", type},
+                {"platform", platform}, {"occurred_at", "2026-11-01T10:00:00Z"}};
+  };
+  auto post_clicks = [&](const std::vector<json>& records) {
+    httplib::Client gateway("127.0.0.1", gateway_port_);
+    auto res = gateway.Post("/v1/events/user.interaction", ndjson(records), "application/x-ndjson");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body.substr(0, 500);
+  };
+  std::vector<json> first, second;
+  for (int i = 0; i < kEvents; ++i) {
+    first.push_back(event(i, "page_view", "WEB", "u-first"));
+    // Same event id, another type: another row, never a version of the page view.
+    first.push_back(event(i, "search", "WEB", "u-first"));
+    // Within one request the later position wins, whatever the user.
+    first.push_back(event(i, "page_view", "IOS", "u-second-" + std::to_string(i % 7)));
+  }
+  post_clicks(first);
+  for (int i = 0; i < kEvents; i += 2) second.push_back(event(i, "page_view", "ANDROID", "u-third"));
+  post_clicks(second);
+
+  ASSERT_EQ(wait_count("bronze.events", 3 * kEvents + kEvents / 2),
+            std::to_string(3 * kEvents + kEvents / 2));
+  EXPECT_EQ(count("silver.interactions"), std::to_string(2 * kEvents));
+  EXPECT_EQ(count("silver.interactions WHERE event_type = 'search' AND platform = 'WEB'"),
+            std::to_string(kEvents));
+  // Even events: the second request's version; odd ones: the later position of the first.
+  EXPECT_EQ(count("silver.interactions WHERE event_type = 'page_view' AND platform = 'ANDROID' "
+                  "AND substr(event_id, 5)::int % 2 = 0"),
+            std::to_string(kEvents / 2));
+  EXPECT_EQ(count("silver.interactions WHERE event_type = 'page_view' AND platform = 'IOS' "
+                  "AND substr(event_id, 5)::int % 2 = 1"),
+            std::to_string(kEvents / 2));
 }
 
 }  // namespace

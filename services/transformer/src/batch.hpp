@@ -7,14 +7,15 @@
 #include <variant>
 #include <vector>
 
+#include "silver_interaction.hpp"
 #include "silver_order.hpp"
 #include "source_record.hpp"
 
 namespace analytics::transformer {
 
-/// What silver made of a record: nothing yet (std::monostate: bronze only, e.g. a topic silver
-/// does not map), a typed row, or a quarantine entry.
-using MappedRecord = std::variant<std::monostate, SilverOrder, Quarantined>;
+/// What silver made of a record: nothing (std::monostate: bronze only, e.g. the DLQ), a typed
+/// row of one silver table, or a quarantine entry.
+using MappedRecord = std::variant<std::monostate, SilverOrder, SilverInteraction, Quarantined>;
 
 /// One record of a batch and what silver made of it.
 struct BatchRecord {

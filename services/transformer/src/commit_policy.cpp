@@ -22,7 +22,10 @@ bool is_data_error(const pg::DbError& e) {
 }
 
 /// A silver row that can become a quarantine entry instead (bronze-only records cannot).
-bool has_silver_row(const BatchRecord& r) { return std::holds_alternative<SilverOrder>(r.mapped); }
+bool has_silver_row(const BatchRecord& r) {
+  return !std::holds_alternative<std::monostate>(r.mapped) &&
+         !std::holds_alternative<Quarantined>(r.mapped);
+}
 
 }  // namespace
 

@@ -5,15 +5,25 @@
 namespace analytics::transformer {
 namespace {
 
+/// A mapper's own variant as the batch's.
+template <typename Mapped>
+MappedRecord widen(Mapped&& mapped) {
+  return std::visit([](auto&& v) -> MappedRecord { return std::move(v); }, std::move(mapped));
+}
+
 MappedRecord map_order(const SourceRecord& record, const MappingContext& context) {
-  auto order = map_transaction(record.payload, context.pii, context.ingested_at,
-                               context.late_after_seconds);
-  if (auto* o = std::get_if<SilverOrder>(&order)) return std::move(*o);
-  return std::get<Quarantined>(std::move(order));
+  return widen(map_transaction(record.payload, context.pii, context.ingested_at,
+                               context.late_after_seconds));
+}
+
+MappedRecord map_click(const SourceRecord& record, const MappingContext& context) {
+  return widen(map_interaction(record.payload, context.pii, context.ingested_at,
+                               context.late_after_seconds));
 }
 
 constexpr std::pair<std::string_view, RecordMapper> kMappers[] = {
     {"commerce.transaction", map_order},
+    {"user.interaction", map_click},
 };
 
 }  // namespace

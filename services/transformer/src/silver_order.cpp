@@ -5,40 +5,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "json_fields.hpp"
+
 namespace analytics::transformer {
 namespace {
-
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-/// A field whose value PostgreSQL cannot store (text never holds NUL). Caught in
-/// map_transaction and quarantined, so one such record cannot wedge the pipeline.
-struct UnstorableField {
-  std::string field;
-};
-
-/// A non-empty string field (trimmed), or nullopt. Throws UnstorableField for a NUL character.
-std::optional<std::string> string_field(const nlohmann::json& doc, const char* key) {
-  auto it = doc.find(key);
-  if (it == doc.end() || !it->is_string()) return std::nullopt;
-  const auto& raw = it->get_ref<const std::string&>();
-  if (raw.find('\0') != std::string::npos) throw UnstorableField{key};
-  std::string v = trim(raw);
-  if (v.empty()) return std::nullopt;
-  return v;
-}
-
-constexpr double kMaxPrice = 1000000;
 
 /// 8-4-4-4-12 hexadecimal digits: what the uuid column accepts.
 bool is_uuid(const std::string& s) {
@@ -48,10 +18,6 @@ bool is_uuid(const std::string& s) {
     if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
   }
   return true;
-}
-
-Quarantined schema_violation(const std::string& field, const std::string& why) {
-  return {QuarantineReason::kSchemaViolation, field + ": " + why};
 }
 
 }  // namespace
@@ -104,16 +70,9 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   }
   o.status = lower(o.status);
 
-  auto ts_field = doc.find("timestamp");
-  std::string ts_text = ts_field == doc.end()   ? ""
-                        : ts_field->is_string() ? ts_field->get<std::string>()
-                                                : ts_field->dump();
-  auto ts = time::parse_iso8601(trim(ts_text));
-  if (!ts) {
-    return Quarantined{QuarantineReason::kMalformedTimestamp,
-                       "timestamp '" + ts_text.substr(0, 64) + "' is not ISO-8601"};
-  }
-  o.order_ts = *ts;
+  auto ts = timestamp_field(doc, "timestamp");
+  if (!ts.value) return malformed_timestamp(ts);
+  o.order_ts = *ts.value;
 
   auto price = doc.find("price");
   if (price == doc.end() || price->is_null()) {
@@ -153,15 +112,9 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
 
 MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
                             time::UnixMicros ingested_at, int64_t late_after_seconds) {
-  auto doc = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return Quarantined{QuarantineReason::kMalformedJson, "payload is not a JSON object"};
-  }
-  try {
+  return map_json_object<MappedOrder>(payload, [&](const nlohmann::json& doc) {
     return map_parsed(doc, pii, ingested_at, late_after_seconds);
-  } catch (const UnstorableField& e) {
-    return schema_violation(e.field, "contains a NUL character");
-  }
+  });
 }
 
 }  // namespace analytics::transformer

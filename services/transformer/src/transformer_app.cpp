@@ -91,8 +91,10 @@ void TransformerApp::on_committed(const Batch& batch, const BatchStats& stats, d
   probe_.dlq_rows.Increment(static_cast<double>(stats.dlq_rows));
   probe_.last_commit.Set(static_cast<double>(now) / 1e6);
   for (const auto& rec : batch.records) {
-    const auto* o = std::get_if<SilverOrder>(&rec.mapped);
-    if (o && o->received_at) probe_.freshness.Observe(static_cast<double>(now - *o->received_at) / 1e6);
+    std::optional<time::UnixMicros> received;
+    if (const auto* o = std::get_if<SilverOrder>(&rec.mapped)) received = o->received_at;
+    if (const auto* i = std::get_if<SilverInteraction>(&rec.mapped)) received = i->received_at;
+    if (received) probe_.freshness.Observe(static_cast<double>(now - *received) / 1e6);
   }
   spdlog::info("batch committed batch_id={} bronze={} silver={} quarantined={} dlq={}",
                batch.batch_id, stats.bronze_rows, stats.silver_rows, stats.quarantined_rows,

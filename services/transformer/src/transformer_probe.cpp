@@ -32,8 +32,8 @@ TransformerProbe::TransformerProbe(metrics::Registry& r, const contracts::TopicC
       last_commit(
           r.gauge("transformer_last_commit_timestamp_seconds", "Unix time of last commit")),
       freshness(r.histogram("transformer_freshness_seconds",
-                            "Time from the gateway's acknowledgement of an order (received_at) "
-                            "to its commit in silver and gold",
+                            "Time from the gateway's acknowledgement of an order or interaction "
+                            "(received_at) to its commit in silver and gold",
                             {}, {0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300})) {
   for (const auto& t : catalog.topics()) {
     lag_by_topic[t.name] =

@@ -26,7 +26,7 @@ struct TransformerProbe {
   metrics::Counter& quarantine_rows;
   metrics::Counter& dlq_rows;
   metrics::Gauge& last_commit;
-  /// From the gateway's acknowledgement (`received_at`) to the row being visible in gold.
+  /// From the gateway's acknowledgement (`received_at`) to the row being visible in silver/gold.
   metrics::Histogram& freshness;
   std::map<std::string, metrics::Gauge*> lag_by_topic;
 };

@@ -6,6 +6,7 @@
 #include "common/pg/db_error.hpp"
 #include "gold_orders_writer.hpp"
 #include "quarantine_writer.hpp"
+#include "silver_interactions_writer.hpp"
 #include "silver_orders_writer.hpp"
 
 namespace analytics::transformer {
@@ -67,8 +68,9 @@ WarehouseWriter::WarehouseWriter(std::string database_url, std::string consumer_
   // In this order: gold reads what silver staged.
   layers_.push_back(std::make_unique<BronzeWriter>(pipeline_version_));
   layers_.push_back(std::make_unique<QuarantineWriter>());
-  layers_.push_back(std::make_unique<SilverOrdersWriter>());
+  layers_.push_back(make_silver_orders_writer());
   layers_.push_back(std::make_unique<GoldOrdersWriter>());
+  layers_.push_back(make_silver_interactions_writer());
 }
 
 WarehouseWriter::~WarehouseWriter() = default;

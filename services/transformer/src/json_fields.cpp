@@ -1,0 +1,48 @@
+#include "json_fields.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace analytics::transformer {
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::optional<std::string> string_field(const nlohmann::json& doc, const char* key) {
+  auto it = doc.find(key);
+  if (it == doc.end() || !it->is_string()) return std::nullopt;
+  const auto& raw = it->get_ref<const std::string&>();
+  if (raw.find('\0') != std::string::npos) throw UnstorableField{key};
+  std::string v = trim(raw);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
+TimestampField timestamp_field(const nlohmann::json& doc, const char* key) {
+  auto it = doc.find(key);
+  TimestampField f;
+  f.text = it == doc.end() ? "" : it->is_string() ? it->get<std::string>() : it->dump();
+  f.value = time::parse_iso8601(trim(f.text));
+  return f;
+}
+
+Quarantined schema_violation(const std::string& field, const std::string& why) {
+  return {QuarantineReason::kSchemaViolation, field + ": " + why};
+}
+
+Quarantined malformed_timestamp(const TimestampField& field) {
+  return {QuarantineReason::kMalformedTimestamp,
+          "timestamp '" + field.text.substr(0, 64) + "' is not ISO-8601"};
+}
+
+}  // namespace analytics::transformer

@@ -1,0 +1,111 @@
+#include "silver_interaction.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "json_fields.hpp"
+
+namespace analytics::transformer {
+namespace {
+
+constexpr std::string_view kEventTypes[] = {"page_view",        "product_view", "search",
+                                            "add_to_cart",      "remove_from_cart",
+                                            "checkout_started", "purchase"};
+constexpr std::string_view kPlatforms[] = {"WEB", "IOS", "ANDROID", "BACKEND"};
+constexpr size_t kMaxIdLength = 64;
+
+template <size_t N>
+bool one_of(const std::string& v, const std::string_view (&allowed)[N]) {
+  for (auto a : allowed) {
+    if (v == a) return true;
+  }
+  return false;
+}
+
+MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
+                             time::UnixMicros ingested_at, int64_t late_after_seconds) {
+  SilverInteraction e;
+  std::optional<std::string> user_id;
+  for (auto [key, target] : {std::pair{"event_id", &e.event_id}, std::pair{"session_id", &e.session_id}}) {
+    auto v = string_field(doc, key);
+    if (!v || v->size() > kMaxIdLength) return schema_violation(key, "missing, empty or too long");
+    *target = *v;
+  }
+  user_id = string_field(doc, "user_id");
+  if (!user_id || user_id->size() > kMaxIdLength) {
+    return schema_violation("user_id", "missing, empty or too long");
+  }
+  auto type = string_field(doc, "event_type");
+  if (!type || !one_of(*type, kEventTypes)) return schema_violation("event_type", "not a known type");
+  e.event_type = *type;
+  auto platform = string_field(doc, "platform");
+  if (!platform || !one_of(*platform, kPlatforms)) {
+    return schema_violation("platform", "not WEB, IOS, ANDROID or BACKEND");
+  }
+  e.platform = *platform;
+
+  auto occurred = timestamp_field(doc, "occurred_at");
+  if (!occurred.value) return malformed_timestamp(occurred);
+  e.occurred_at = *occurred.value;
+
+  e.product = string_field(doc, "product");
+  e.category = string_field(doc, "category");
+  e.search_query = string_field(doc, "search_query");
+  auto qty = doc.find("quantity");
+  if (qty != doc.end() && !qty->is_null()) {
+    if (!qty->is_number_integer() || qty->get<int64_t>() < 1 || qty->get<int64_t>() > 100000) {
+      return schema_violation("quantity", "not an integer in 1..100000");
+    }
+    e.quantity = static_cast<int32_t>(qty->get<int64_t>());
+  }
+  auto price = doc.find("price");
+  if (price != doc.end() && !price->is_null()) {
+    if (!price->is_number() || !(price->get<double>() >= 0 && price->get<double>() <= kMaxPrice)) {
+      return schema_violation("price", "not a number in 0..1000000");
+    }
+    e.price_cents = std::llround(price->get<double>() * 100.0);
+  }
+  bool purchase = e.event_type == "purchase";
+  if (purchase && !e.price_cents) {
+    return Quarantined{QuarantineReason::kMissingPrice, "purchase without a price"};
+  }
+  if (e.product) {
+    // An event about a product should say how many and at what price; the documented
+    // default for a missing quantity is 1, as for orders.
+    if (!e.quantity) {
+      e.quantity = 1;
+      e.dq_passed = false;
+    }
+    if (!e.price_cents) e.dq_passed = false;
+  }
+  if (purchase) e.revenue_cents = *e.price_cents * e.quantity.value_or(1);
+
+  auto props = doc.find("properties");
+  if (props != doc.end() && !props->is_null()) {
+    if (!props->is_object()) return schema_violation("properties", "not an object");
+    std::string json = props->dump();
+    // jsonb cannot hold a NUL character (\u0000).
+    if (json.find("\\u0000") != std::string::npos) {
+      return schema_violation("properties", "contains a NUL character");
+    }
+    e.properties_json = std::move(json);
+  }
+  if (auto received = string_field(doc, "received_at")) {
+    e.received_at = time::parse_iso8601(*received);
+  }
+  e.user_hmac = pii.hmac_hex(*user_id);
+  e.ingestion_lag_seconds = static_cast<double>(ingested_at - e.occurred_at) / 1e6;
+  e.is_late_arrival = e.ingestion_lag_seconds > static_cast<double>(late_after_seconds);
+  return e;
+}
+
+}  // namespace
+
+MappedInteraction map_interaction(std::string_view payload, const PiiProtector& pii,
+                                  time::UnixMicros ingested_at, int64_t late_after_seconds) {
+  return map_json_object<MappedInteraction>(payload, [&](const nlohmann::json& doc) {
+    return map_parsed(doc, pii, ingested_at, late_after_seconds);
+  });
+}
+
+}  // namespace analytics::transformer
