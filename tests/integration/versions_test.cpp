@@ -1,7 +1,8 @@
-// "The later version wins" (docs/architecture.md) through the real pipeline (orders, and one test
-// for interactions): of two versions of one order, silver and gold hold the one the source sent last, whatever requests, partitions,
-// batches or transformer instances carry them; an older version never overwrites a newer one;
-// and a transformer restarted under load still ends with every acknowledged order exactly once.
+// "The later version wins" (docs/architecture.md) through the real pipeline: of two versions of
+// one order (or interaction), silver and gold hold the one the source sent last, whatever
+// requests, partitions, batches or transformer instances carry them; an older version never
+// overwrites a newer one; and a transformer restarted under load still ends with every
+// acknowledged order exactly once.
 // Every expected value comes from what the test sent (or what the generator says it produced),
 // never from the transformer's own code.
 #include <gtest/gtest.h>
