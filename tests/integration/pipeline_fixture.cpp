@@ -130,6 +130,25 @@ void PipelineTest::expect_gold_matches_silver() {
                    "       g.status, g.order_ts)"),
       "0")
       << "gold rows that differ from silver";
+  // The KPI aggregates (migration 004) hold, cell by cell, what the facts sum to, and each
+  // customer's order count: corrections moved contributions between cells.
+  EXPECT_EQ(query_scalar(database_url_,
+                         "SELECT count(*) FROM (SELECT date_key, region_key, product_key, status,"
+                         "  count(*) AS orders, sum(quantity) AS units, sum(revenue) AS revenue"
+                         "  FROM gold.fact_orders GROUP BY 1, 2, 3, 4) f"
+                         " FULL JOIN (SELECT * FROM gold.agg_orders_daily WHERE orders <> 0) a"
+                         " USING (date_key, region_key, product_key, status)"
+                         " WHERE (f.orders, f.units, f.revenue) IS DISTINCT FROM"
+                         "       (a.orders, a.units, a.revenue)"),
+            "0")
+      << "aggregate cells that differ from the facts";
+  EXPECT_EQ(query_scalar(database_url_,
+                         "SELECT count(*) FROM (SELECT customer_key, count(*) AS orders"
+                         "  FROM gold.fact_orders GROUP BY 1) f"
+                         " FULL JOIN (SELECT * FROM gold.agg_customer_orders WHERE orders <> 0) a"
+                         " USING (customer_key) WHERE f.orders IS DISTINCT FROM a.orders"),
+            "0")
+      << "customer order counts that differ from the facts";
   // The KPIs users read equal the same totals computed from silver.
   EXPECT_EQ(
       query_scalar(database_url_,
