@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdio>
 #include <string>
 
 #include "pipeline_fixture.hpp"
@@ -77,6 +78,29 @@ TEST_F(KpiViewsTest, ViewsOverTheAggregatesGiveTheHandComputedKpisAfterACorrecti
               "':' || revenue_per_day, ' ' ORDER BY day_type) FROM gold.vw_kpi_weekend_vs_weekday"),
             "weekday:2:3:140.00:70.00 weekend:2:2:350.00:175.00");
   expect_gold_matches_silver();
+}
+
+TEST_F(KpiViewsTest, OrdersAtTheSchemasBoundsDoNotOverflowAnyView) {
+  // 1,100 orders of 100,000 units at 1,000,000 each: 1.1e14 in revenue, past what the old
+  // numeric(16,2) views could hold (every KPI endpoint answered 503 then).
+  constexpr int kOrders = 1100;
+  std::string body;
+  for (int i = 0; i < kOrders; ++i) {
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+    body += R"({"order_id":")" + std::string(id) + R"(","customer_id":)" + std::to_string(i + 1) +
+            R"(,"product":"Yacht","category":"Marine","region":"EU","status":"completed",)"
+            R"("quantity":100000,"price":1000000,"timestamp":"2026-11-02T10:00:00Z"})" + "\n";
+  }
+  post(body);
+  ASSERT_EQ(wait_count("gold.fact_orders", kOrders), std::to_string(kOrders));
+  EXPECT_EQ(q("SELECT total_revenue FROM gold.vw_kpi_summary"), "110000000000000.00");
+  for (const char* view : {"vw_kpi_sales_by_region", "vw_kpi_sales_by_product",
+                           "vw_kpi_sales_by_category", "vw_kpi_daily_revenue",
+                           "vw_kpi_order_status", "vw_kpi_weekend_vs_weekday"}) {
+    EXPECT_EQ(q(std::string("SELECT count(*) FROM gold.") + view), "1") << view;
+  }
+  EXPECT_EQ(q("SELECT revenue FROM gold.vw_kpi_sales_by_region"), "110000000000000.00");
 }
 
 }  // namespace
