@@ -2,8 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace analytics::transformer {
+namespace {
+
+constexpr double kMaxPrice = 1000000;
+
+}  // namespace
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -22,10 +28,33 @@ std::optional<std::string> string_field(const nlohmann::json& doc, const char* k
   auto it = doc.find(key);
   if (it == doc.end() || !it->is_string()) return std::nullopt;
   const auto& raw = it->get_ref<const std::string&>();
-  if (raw.find('\0') != std::string::npos) throw UnstorableField{key};
+  if (raw.find('\0') != std::string::npos) throw FieldViolation{key, "contains a NUL character"};
   std::string v = trim(raw);
   if (v.empty()) return std::nullopt;
   return v;
+}
+
+std::optional<int32_t> quantity_field(const nlohmann::json& doc) {
+  auto it = doc.find("quantity");
+  if (it == doc.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 100000) {
+    throw FieldViolation{"quantity", "not an integer in 1..100000"};
+  }
+  return static_cast<int32_t>(it->get<int64_t>());
+}
+
+std::optional<int64_t> price_cents_field(const nlohmann::json& doc) {
+  auto it = doc.find("price");
+  if (it == doc.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number() || !(it->get<double>() >= 0 && it->get<double>() <= kMaxPrice)) {
+    throw FieldViolation{"price", "not a number in 0..1000000"};
+  }
+  return std::llround(it->get<double>() * 100.0);
+}
+
+std::optional<time::UnixMicros> received_at_field(const nlohmann::json& doc) {
+  auto received = string_field(doc, "received_at");
+  return received ? time::parse_iso8601(*received) : std::nullopt;
 }
 
 TimestampField timestamp_field(const nlohmann::json& doc, const char* key) {

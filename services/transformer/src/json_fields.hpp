@@ -15,20 +15,29 @@ namespace analytics::transformer {
 // gateway, but the topics may be written by other producers: mappers check again what silver
 // depends on.
 
-/// A field whose value PostgreSQL cannot store (text never holds NUL). Mappers catch it and
-/// quarantine the record, so one such record cannot wedge the pipeline.
-struct UnstorableField {
+/// A field silver cannot take (a wrong type, out of the schema's range, or a value PostgreSQL
+/// cannot store: text never holds NUL). map_json_object quarantines the record as
+/// schema_violation, so one such record cannot wedge the pipeline.
+struct FieldViolation {
   std::string field;
+  std::string why;
 };
-
-/// The schemas' bound on a price; it also keeps revenue inside numeric(14,2).
-constexpr double kMaxPrice = 1000000;
 
 std::string trim(std::string_view s);
 std::string lower(std::string s);
 
-/// A non-empty string field (trimmed), or nullopt. Throws UnstorableField for a NUL character.
+/// A non-empty string field (trimmed), or nullopt. Throws FieldViolation for a NUL character.
 std::optional<std::string> string_field(const nlohmann::json& doc, const char* key);
+
+/// `quantity`: nullopt when absent or null; else an integer in 1..100000 (FieldViolation).
+std::optional<int32_t> quantity_field(const nlohmann::json& doc);
+
+/// `price` in cents: nullopt when absent or null; else a number in 0..1,000,000, the schemas'
+/// bound, which also keeps revenue inside numeric(14,2) (FieldViolation).
+std::optional<int64_t> price_cents_field(const nlohmann::json& doc);
+
+/// The gateway's `received_at`, when present and ISO-8601.
+std::optional<time::UnixMicros> received_at_field(const nlohmann::json& doc);
 
 /// A timestamp field as text (a non-string is shown as JSON) and its parse.
 struct TimestampField {
@@ -41,7 +50,7 @@ Quarantined schema_violation(const std::string& field, const std::string& why);
 Quarantined malformed_timestamp(const TimestampField& field);
 
 /// Parses `payload` and maps it with `map(doc)`: what is not a JSON object is quarantined
-/// malformed_json, a string field holding NUL schema_violation.
+/// malformed_json, a FieldViolation schema_violation.
 template <typename Mapped, typename Map>
 Mapped map_json_object(std::string_view payload, Map&& map) {
   auto doc = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
@@ -50,8 +59,8 @@ Mapped map_json_object(std::string_view payload, Map&& map) {
   }
   try {
     return map(doc);
-  } catch (const UnstorableField& e) {
-    return schema_violation(e.field, "contains a NUL character");
+  } catch (const FieldViolation& e) {
+    return schema_violation(e.field, e.why);
   }
 }
 

@@ -1,6 +1,5 @@
 #include "silver_interaction.hpp"
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "json_fields.hpp"
@@ -51,20 +50,8 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   e.product = string_field(doc, "product");
   e.category = string_field(doc, "category");
   e.search_query = string_field(doc, "search_query");
-  auto qty = doc.find("quantity");
-  if (qty != doc.end() && !qty->is_null()) {
-    if (!qty->is_number_integer() || qty->get<int64_t>() < 1 || qty->get<int64_t>() > 100000) {
-      return schema_violation("quantity", "not an integer in 1..100000");
-    }
-    e.quantity = static_cast<int32_t>(qty->get<int64_t>());
-  }
-  auto price = doc.find("price");
-  if (price != doc.end() && !price->is_null()) {
-    if (!price->is_number() || !(price->get<double>() >= 0 && price->get<double>() <= kMaxPrice)) {
-      return schema_violation("price", "not a number in 0..1000000");
-    }
-    e.price_cents = std::llround(price->get<double>() * 100.0);
-  }
+  e.quantity = quantity_field(doc);
+  e.price_cents = price_cents_field(doc);
   bool purchase = e.event_type == "purchase";
   if (purchase && !e.price_cents) {
     return Quarantined{QuarantineReason::kMissingPrice, "purchase without a price"};
@@ -90,9 +77,7 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
     }
     e.properties_json = std::move(json);
   }
-  if (auto received = string_field(doc, "received_at")) {
-    e.received_at = time::parse_iso8601(*received);
-  }
+  e.received_at = received_at_field(doc);
   e.user_hmac = pii.hmac_hex(*user_id);
   e.ingestion_lag_seconds = static_cast<double>(ingested_at - e.occurred_at) / 1e6;
   e.is_late_arrival = e.ingestion_lag_seconds > static_cast<double>(late_after_seconds);

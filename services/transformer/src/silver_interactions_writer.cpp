@@ -9,15 +9,6 @@ namespace {
 using Row = SilverRow<SilverInteraction>;
 using W = pg::BinaryCopyWriter;
 
-template <typename T, typename Write>
-void nullable(W& w, const std::optional<T>& v, Write write) {
-  if (v) {
-    write(*v);
-  } else {
-    w.null();
-  }
-}
-
 constexpr int64_t kMicrosPerHour = 3600LL * 1000000;
 
 time::UnixMicros hour_of(time::UnixMicros t) {

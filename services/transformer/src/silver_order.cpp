@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "json_fields.hpp"
@@ -74,25 +73,16 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   if (!ts.value) return malformed_timestamp(ts);
   o.order_ts = *ts.value;
 
-  auto price = doc.find("price");
-  if (price == doc.end() || price->is_null()) {
-    return Quarantined{QuarantineReason::kMissingPrice, "price is absent"};
-  }
-  // The same bound as the schema: it also keeps revenue inside numeric(14,2).
-  if (!price->is_number() || !(price->get<double>() >= 0 && price->get<double>() <= kMaxPrice)) {
-    return schema_violation("price", "not a number in 0..1000000");
-  }
-  o.price_cents = std::llround(price->get<double>() * 100.0);
+  auto price = price_cents_field(doc);
+  if (!price) return Quarantined{QuarantineReason::kMissingPrice, "price is absent"};
+  o.price_cents = *price;
 
-  auto qty = doc.find("quantity");
-  if (qty == doc.end() || qty->is_null()) {
+  if (auto qty = quantity_field(doc)) {
+    o.quantity = *qty;
+  } else {
     o.quantity = 1;
     o.quantity_defaulted = true;
     o.dq_passed = false;
-  } else if (!qty->is_number_integer() || qty->get<int64_t>() < 1 || qty->get<int64_t>() > 100000) {
-    return schema_violation("quantity", "not an integer in 1..100000");
-  } else {
-    o.quantity = static_cast<int32_t>(qty->get<int64_t>());
   }
   o.revenue_cents = o.price_cents * o.quantity;
 
@@ -100,8 +90,7 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
     o.customer_name_masked = PiiProtector::mask_name(*name);
   }
   if (auto email = string_field(doc, "email")) o.email_hmac = pii.hmac_hex(lower(*email));
-  if (auto received = string_field(doc, "received_at"))
-    o.received_at = time::parse_iso8601(*received);
+  o.received_at = received_at_field(doc);
 
   o.ingestion_lag_seconds = static_cast<double>(ingested_at - o.order_ts) / 1e6;
   o.is_late_arrival = o.ingestion_lag_seconds > static_cast<double>(late_after_seconds);

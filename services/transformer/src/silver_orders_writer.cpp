@@ -8,21 +8,12 @@ namespace {
 using Row = SilverRow<SilverOrder>;
 using W = pg::BinaryCopyWriter;
 
-template <typename T>
-void nullable_text(W& w, const std::optional<T>& v) {
-  if (v) {
-    w.text(*v);
-  } else {
-    w.null();
-  }
-}
-
 // clang-format off
 const std::vector<SilverColumn<SilverOrder>> kColumns = with_lineage<SilverOrder>({
   {"order_id",              [](W& w, const Row& r) { w.uuid(r.entity.order_id); }},
   {"customer_id",           [](W& w, const Row& r) { w.int4(r.entity.customer_id); }},
-  {"customer_name_masked",  [](W& w, const Row& r) { nullable_text(w, r.entity.customer_name_masked); }},
-  {"email_hmac",            [](W& w, const Row& r) { nullable_text(w, r.entity.email_hmac); }},
+  {"customer_name_masked",  [](W& w, const Row& r) { nullable(w, r.entity.customer_name_masked, [&](auto& v) { w.text(v); }); }},
+  {"email_hmac",            [](W& w, const Row& r) { nullable(w, r.entity.email_hmac, [&](auto& v) { w.text(v); }); }},
   {"product",               [](W& w, const Row& r) { w.text(r.entity.product); }},
   {"category",              [](W& w, const Row& r) { w.text(r.entity.category); }},
   {"region",                [](W& w, const Row& r) { w.text(r.entity.region); }},

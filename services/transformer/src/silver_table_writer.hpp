@@ -28,6 +28,16 @@ struct SilverColumn {
   void (*write)(pg::BinaryCopyWriter&, const SilverRow<Entity>&);
 };
 
+/// Writes `v` with `write`, or NULL.
+template <typename T, typename Write>
+void nullable(pg::BinaryCopyWriter& w, const std::optional<T>& v, Write write) {
+  if (v) {
+    write(*v);
+  } else {
+    w.null();
+  }
+}
+
 /// The columns every silver table ends with: when the record was sent and read, its data
 /// quality verdict and where it came from. "Later wins" compares received_at and the source.
 template <typename Entity>
@@ -37,7 +47,7 @@ std::vector<SilverColumn<Entity>> lineage_columns() {
   // clang-format off
   return {
     {"received_at",           [](W& w, const Row& r) {
-                                if (r.entity.received_at) w.timestamptz(*r.entity.received_at); else w.null(); }},
+                                nullable(w, r.entity.received_at, [&](auto v) { w.timestamptz(v); }); }},
     {"ingested_at",           [](W& w, const Row& r) { w.timestamptz(r.batch.started_at); }},
     {"ingestion_lag_seconds", [](W& w, const Row& r) { w.float8(r.entity.ingestion_lag_seconds); }},
     {"is_late_arrival",       [](W& w, const Row& r) { w.boolean(r.entity.is_late_arrival); }},
@@ -96,13 +106,16 @@ class SilverTableWriter : public LayerWriter {
       if (!inserted && is_later(version_of(rec), version_of(*it->second))) it->second = &rec;
     }
     if (latest.empty()) return;
+    // In log order (records are contiguous), so runs are reproducible.
+    std::vector<const BatchRecord*> winners;
+    winners.reserve(latest.size());
+    for (const auto& [identity, rec] : latest) winners.push_back(rec);
+    std::sort(winners.begin(), winners.end());
     pg::BinaryCopyWriter w;
     auto columns = static_cast<int16_t>(t_.columns.size());
-    for (const auto& rec : batch.records) {  // in log order, so runs are reproducible
-      const auto* found = std::get_if<Entity>(&rec.mapped);
-      if (!found || latest.at(t_.identity(*found)) != &rec) continue;
-      const Entity& e = *found;
-      SilverRow<Entity> row{e, rec.source, batch};
+    for (const BatchRecord* rec : winners) {
+      const auto& e = std::get<Entity>(rec->mapped);
+      SilverRow<Entity> row{e, rec->source, batch};
       w.row(columns);
       for (const auto& c : t_.columns) c.write(w, row);
       if (e.is_late_arrival) ++stats.late_events;
