@@ -172,18 +172,25 @@ TEST_F(PipelineTest, HostileRecordsAreQuarantinedAndThePipelineKeepsFlowing) {
   with_nul["product"] = std::string("Desk\0Lamp", 9);
   const std::string not_json = "\xff\xfe not json";
   const std::string binary_key("\xff\x00\x01", 3);
+  // Nested 100,000 deep, where silver quotes a non-string timestamp back: it once overflowed
+  // the transformer's stack; the bounded parse refuses it.
+  std::string deep = good.dump();
+  deep.insert(deep.size() - 1,
+              R"(,"timestamp":)" + std::string(100000, '[') + std::string(100000, ']'));
 
-  auto group = kafka::DeliveryGroup::create(3);
+  auto group = kafka::DeliveryGroup::create(4);
   producer_->produce(topic, "4242", with_nul.dump(), {{"request_id", "\xfe\xff"}}, *group, 0);
   producer_->produce(topic, binary_key, not_json, {}, *group, 1);
-  producer_->produce(topic, "4242", good.dump(), {}, *group, 2);
+  producer_->produce(topic, "4242", deep, {}, *group, 2);
+  producer_->produce(topic, "4242", good.dump(), {}, *group, 3);
   ASSERT_TRUE(group->wait(30000));
   for (const auto& r : group->results()) ASSERT_TRUE(r.ok) << r.error;
 
-  ASSERT_EQ(wait_count("bronze.events", 3), "3");
+  ASSERT_EQ(wait_count("bronze.events", 4), "4");
   ASSERT_EQ(wait_count("silver.orders", 1), "1");
   EXPECT_EQ(count("silver.quarantine WHERE _quarantine_reason = 'schema_violation'"), "1");
-  EXPECT_EQ(count("silver.quarantine WHERE _quarantine_reason = 'malformed_json'"), "1");
+  EXPECT_EQ(count("silver.quarantine WHERE _quarantine_reason = 'malformed_json'"), "2");
+  EXPECT_EQ(count("silver.quarantine WHERE detail LIKE '%deeper than 64 levels'"), "1");
   // The bytes are kept exactly; unstorable text is kept as hex.
   EXPECT_EQ(count("bronze.events WHERE payload = '\\xfffe206e6f74206a736f6e'::bytea"), "1");
   EXPECT_EQ(count("bronze.events WHERE kafka_key = 'hex:ff0001'"), "1");

@@ -137,5 +137,16 @@ TEST_F(MapInteractionTest, ACartEventWithoutQuantityOrPriceIsKeptButFailsDq) {
   EXPECT_FALSE(p.dq_passed);
 }
 
+TEST_F(MapInteractionTest, ARecordNestedDeepIsMalformedNotACrash) {
+  // Written straight to Kafka by another producer: walking (dump, destruction) a document
+  // 100,000 levels deep would overflow the stack; the parse refuses it at the limit instead.
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto doc = purchase().dump();
+  doc.insert(doc.size() - 1, R"(,"properties":{"x":)" + deep + "}");  // dumped into jsonb
+  EXPECT_EQ(expect_quarantined(map_text(doc)), QuarantineReason::kMalformedJson);
+  EXPECT_EQ(expect_quarantined(map_text(deep)), QuarantineReason::kMalformedJson);
+  EXPECT_EQ(expect_quarantined(map_text(R"({"price": 1e400})")), QuarantineReason::kMalformedJson);
+}
+
 }  // namespace
 }  // namespace analytics::transformer

@@ -310,5 +310,16 @@ TEST(FormatCentsTest, FormatsTwoDecimals) {
   EXPECT_EQ(format_cents(999999999999), "9999999999.99");
 }
 
+TEST_F(MapTransactionTest, ATimestampNestedDeepIsMalformedNotACrash) {
+  // A non-string timestamp is quoted back in the quarantine detail (dump(), which recurses):
+  // nesting is refused at parse time, before that could overflow the stack.
+  std::string doc = clean().dump();
+  doc.insert(doc.size() - 1,
+             R"(,"timestamp":)" + std::string(100000, '[') + std::string(100000, ']'));
+  auto q = expect_quarantined(map_text(doc));
+  EXPECT_EQ(q.reason, QuarantineReason::kMalformedJson);
+  EXPECT_THAT(q.detail, HasSubstr("deeper than"));
+}
+
 }  // namespace
 }  // namespace analytics::transformer

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/http/bounded_json.hpp"
 #include "common/time/iso8601.hpp"
 #include "silver_order.hpp"
 
@@ -49,12 +50,19 @@ TimestampField timestamp_field(const nlohmann::json& doc, const char* key);
 Quarantined schema_violation(const std::string& field, const std::string& why);
 Quarantined malformed_timestamp(const TimestampField& field);
 
-/// Parses `payload` and maps it with `map(doc)`: what is not a JSON object is quarantined
-/// malformed_json, a FieldViolation schema_violation.
+/// Parses `payload` and maps it with `map(doc)`: what is not a JSON object (or is nested
+/// deeper than http::kDefaultMaxJsonDepth) is quarantined malformed_json, a FieldViolation schema_violation.
 template <typename Mapped, typename Map>
 Mapped map_json_object(std::string_view payload, Map&& map) {
-  auto doc = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  nlohmann::json doc;
+  try {
+    // Bounded like every parse of outside JSON: a record nested 100,000 deep is refused here,
+    // before any recursive walk over it could overflow the stack.
+    doc = http::parse_bounded_json(payload);
+  } catch (const http::JsonRefused& e) {
+    return Quarantined{QuarantineReason::kMalformedJson, std::string("payload ") + e.what()};
+  }
+  if (!doc.is_object()) {
     return Quarantined{QuarantineReason::kMalformedJson, "payload is not a JSON object"};
   }
   try {
