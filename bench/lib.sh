@@ -9,6 +9,8 @@ source "$BENCH_ROOT/../scripts/lib.sh"  # ROOT, BIN_DIR, log, die, the stack fun
 BUILD_DIR="$(cd "$ROOT" && mkdir -p "$BUILD_DIR" && cd "$BUILD_DIR" && pwd)"
 BIN_DIR="$BUILD_DIR/bin"
 BENCH_DOC="$ROOT/docs/benchmarks.md"
+# The benchmarks' shared Python (bench/python/bench_table.py: the docs table, rate formats).
+export BENCH_PYTHON="$BENCH_ROOT/python"
 
 # Builds the given targets in Release (configuring $BUILD_DIR the first time).
 bench_build() {

@@ -136,20 +136,15 @@ taskset -c 0 "$BUILD_DIR/bench/gateway_bench" --benchmark_repetitions="$REPS" \
 section="$work/section.md"
 /usr/bin/python3 - "$work" "$(bench_date)" "$(bench_machine)" "$(bench_commit)" "$REPS" \
   "$RUN_SECONDS" "$CONNECTIONS" "$BODIES" "$KCAT_RECORDS" "$vmhwm_kb" >"$section" <<'PY'
-import glob, json, statistics, sys
+import glob, json, os, statistics, sys
+sys.path.insert(0, os.environ["BENCH_PYTHON"])
+from bench_table import Table, fmt_rate, met
 work, date, machine, commit = sys.argv[1:5]
 reps, seconds, conns, bodies, kcat_records, vmhwm_kb = (int(float(x)) for x in sys.argv[5:11])
 cmd = "`bench/run.sh gateway`"
-rows = []
 
-def fmt_rate(x):
-    return f"{x/1e6:.2f} M" if x >= 1e6 else f"{x/1e3:.1f} k" if x >= 1e3 else f"{x:.0f}"
-
-def met(ok):
-    return "met" if ok else "**not met**"
-
-def row(measure, figure, limit="—", ratio="—", goal="—"):
-    rows.append(f"| {measure} | {figure} | {limit} | {ratio} | {goal} | {commit} | {date} | {cmd} |")
+table = Table(commit, date, cmd)
+row = table.row
 
 def load(path):
     return json.load(open(path))
@@ -197,10 +192,7 @@ row("Micro: parse (simdjson) + validate one clean order", f"{ns('BM_ParseAndVali
 row("Micro: one order's whole Kafka record (parse, validate, repeated-key check, "
     "received_at spliced, key)", f"{ns('BM_BuildKafkaRecord'):.0f} ns")
 
-print(f"### {date}, {machine}, commit {commit}\n")
-print("| Measure | Figure | Limit | Ratio to the limit | Goal | Commit | Date | Command |")
-print("|---|---|---|---|---|---|---|---|")
-print("\n".join(rows))
+table.print(f"### {date}, {machine}, commit {commit}")
 print()
 print(f"Medians of {reps} runs of {seconds} s each (kcat: {reps} runs per type), each after a "
       f"warm-up run; {bodies} distinct bodies per type, clean (no dirt), posted round-robin. "

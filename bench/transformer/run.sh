@@ -343,23 +343,19 @@ section="$work/section.md"
 /usr/bin/python3 - "$work" "$(bench_date)" "$(bench_machine)" "$(bench_commit)" "$REPS" "$N" \
   "$FRESH_RATE" "$FRESH_SECONDS" "$fresh_start" "$fresh_end" "$fresh_hwm" "$BATCH_SIZES" \
   >"$section" <<'PY'
-import glob, json, re, statistics, sys
+import glob, json, os, re, statistics, sys
+sys.path.insert(0, os.environ["BENCH_PYTHON"])
+from bench_table import Table, fmt_rate, met
 work, date, machine, commit = sys.argv[1:5]
 reps, n, fresh_rate, fresh_seconds = (int(x) for x in sys.argv[5:9])
 fresh_start, fresh_end = float(sys.argv[9]), float(sys.argv[10])
 fresh_hwm_kb = int(sys.argv[11] or 0)
 batch_sizes = sys.argv[12].split()
 cmd = "`bench/run.sh transformer`"
-rows, notes = [], []
+notes = []
 
-def fmt_rate(x):
-    return f"{x/1e6:.2f} M" if x >= 1e6 else f"{x/1e3:.1f} k" if x >= 1e3 else f"{x:.0f}"
-
-def met(ok):
-    return "met" if ok else "**not met**"
-
-def row(measure, figure, limit="—", ratio="—", goal="—"):
-    rows.append(f"| {measure} | {figure} | {limit} | {ratio} | {goal} | {commit} | {date} | {cmd} |")
+table = Table(commit, date, cmd)
+row = table.row
 
 def median_of(pattern):
     vals = [float(open(f).read()) for f in glob.glob(f"{work}/{pattern}")]
@@ -512,10 +508,7 @@ row("Micro: silver mapping of one clean order (`map_transaction`: parse, normali
     "e-mail, mask the name; CPU time, median)", f"{ns('BM_MapTransaction'):.0f} ns")
 row("Micro: HMAC-SHA-256 of one e-mail (`PiiProtector::hmac_hex`)", f"{ns('BM_HmacHex'):.0f} ns")
 
-print(f"### {date}, {machine}, commit {commit}\n")
-print("| Measure | Figure | Limit | Ratio to the limit | Goal | Commit | Date | Command |")
-print("|---|---|---|---|---|---|---|---|")
-print("\n".join(rows))
+table.print(f"### {date}, {machine}, commit {commit}")
 print()
 print(f"Medians of {reps} runs each. Every transformer run starts on a fresh warehouse (database "
       "dropped, recreated and migrated) with a consumer group of its own, reading a topic that "

@@ -55,9 +55,10 @@ void TransformerApp::start() {
       // librdkafka prefetches up to 64 MB by default; a few batches ahead is enough to keep
       // the pipeline fed, and memory stays flat.
       {"queued.max.messages.kbytes", "16384"},
-      // How long a fetch may wait for data. The default (500 ms) held records back on the dev
-      // broker: freshness p50 0.57 s -> 0.29 s at 10k/s. An idle consumer sends a few more
-      // empty fetches.
+      // How long a fetch may wait for data. With the default (500 ms) the dev broker held
+      // records back and freshness at 10k/s was about twice as slow (compare: bench/run.sh
+      // transformer with KAFKA_CONSUMER_CONFIG=fetch.wait.max.ms=500). An idle consumer sends a
+      // few more empty fetches.
       {"fetch.wait.max.ms", "50"}};
   for (const auto& [key, value] : config_.consumer_properties) props[key] = value;
   props["bootstrap.servers"] = config_.kafka_brokers;
