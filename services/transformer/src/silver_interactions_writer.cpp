@@ -41,7 +41,8 @@ std::unique_ptr<LayerWriter> make_silver_interactions_writer() {
   return std::make_unique<SilverTableWriter<SilverInteraction>>(SilverTable<SilverInteraction>{
       "silver.interactions", "stage_interactions", {"event_id", "event_type"}, kColumns,
       // Both parts are bounded strings; NUL cannot occur in them (the mapper refuses it).
-      [](const SilverInteraction& e) { return e.event_id + '\0' + e.event_type; }});
+      [](const SilverInteraction& e) { return e.event_id + '\0' + e.event_type; },
+      "replaced_interactions"});
 }
 
 }  // namespace analytics::transformer

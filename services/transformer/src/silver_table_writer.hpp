@@ -79,6 +79,11 @@ struct SilverTable {
   std::vector<std::string> key;
   std::vector<SilverColumn<Entity>> columns;
   std::string (*identity)(const Entity&);
+  // When set, a second staging table that receives the stored rows a batch's entities may
+  // replace (before the upsert overwrites them), so a gold writer can take the old versions
+  // out of its aggregates. It may also hold stored rows that stay (they were later): only
+  // those whose key is still in `stage` afterwards were replaced.
+  std::string replaced_stage = {};
 };
 
 /// Writes a batch's entities of one type into their silver table, the latest version of each
@@ -94,6 +99,11 @@ class SilverTableWriter : public LayerWriter {
     session.exec("CREATE TEMP TABLE IF NOT EXISTS " + t_.stage + " (LIKE " + t_.table +
                  ") ON COMMIT DELETE ROWS");
     session.prepare("upsert_" + t_.stage, upsert_sql());
+    if (!t_.replaced_stage.empty()) {
+      session.exec("CREATE TEMP TABLE IF NOT EXISTS " + t_.replaced_stage + " (LIKE " + t_.table +
+                   ") ON COMMIT DELETE ROWS");
+      session.prepare("keep_" + t_.replaced_stage, keep_replaced_sql());
+    }
   }
 
   void write(pg::Session& session, const Batch& batch, BatchStats& stats) override {
@@ -124,6 +134,7 @@ class SilverTableWriter : public LayerWriter {
     size_t staged = w.rows();
     session.copy_in("COPY " + t_.stage + " (" + column_list() + ") FROM STDIN (FORMAT binary)",
                     std::move(w).finish());
+    if (!t_.replaced_stage.empty()) session.exec_prepared("keep_" + t_.replaced_stage, {});
     long lost = session.exec_prepared("upsert_" + t_.stage, {}).affected_rows();
     stats.silver_rows += staged - static_cast<size_t>(lost);
   }
@@ -138,6 +149,17 @@ class SilverTableWriter : public LayerWriter {
     std::string out;
     for (const auto& c : t_.columns) out += (out.empty() ? "" : ", ") + std::string(c.name);
     return out;
+  }
+
+  /// Copies the stored versions of the staged entities aside. An index probe per staged row
+  /// (LATERAL ... LIMIT 1 keeps the planner from hashing the whole table instead: the stage has
+  /// no statistics).
+  std::string keep_replaced_sql() const {
+    std::string same;
+    for (const auto& k : t_.key) same += (same.empty() ? "" : " AND ") + ("x." + k + " = s." + k);
+    return "INSERT INTO " + t_.replaced_stage + " SELECT stored.* FROM " + t_.stage +
+           " s CROSS JOIN LATERAL (SELECT * FROM " + t_.table + " x WHERE " + same +
+           " LIMIT 1) stored";
   }
 
   /// Merges the stage into the table (a stored later version wins) and leaves in the stage only

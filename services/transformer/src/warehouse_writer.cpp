@@ -4,6 +4,7 @@
 
 #include "bronze_writer.hpp"
 #include "common/pg/db_error.hpp"
+#include "gold_interactions_writer.hpp"
 #include "gold_orders_writer.hpp"
 #include "quarantine_writer.hpp"
 #include "silver_interactions_writer.hpp"
@@ -71,6 +72,7 @@ WarehouseWriter::WarehouseWriter(std::string database_url, std::string consumer_
   layers_.push_back(make_silver_orders_writer());
   layers_.push_back(std::make_unique<GoldOrdersWriter>());
   layers_.push_back(make_silver_interactions_writer());
+  layers_.push_back(std::make_unique<GoldInteractionsWriter>());
 }
 
 WarehouseWriter::~WarehouseWriter() = default;
