@@ -12,6 +12,7 @@
 #include "common/logging/logging.hpp"
 #include "common/pg/migrator.hpp"
 #include "common/process/shutdown_signal.hpp"
+#include "dq_monitor.hpp"
 #include "transformer_app.hpp"
 
 using namespace analytics;
@@ -42,6 +43,24 @@ kafka::Properties consumer_properties(config::EnvConfig& env) {
   }
   if (!instance_id.empty()) props["group.instance.id"] = instance_id;
   return props;
+}
+
+/// The data-quality checks' settings (docs/warehouse.md).
+transformer::DqConfig dq_config(config::EnvConfig& env) {
+  transformer::DqConfig dq;
+  dq.window_seconds = env.get_int("DQ_WINDOW_SECONDS", dq.window_seconds, 10, 30LL * 86400,
+                                  "data-quality checks cover the batches of this many seconds");
+  dq.freshness_max_seconds = static_cast<double>(
+      env.get_int("DQ_FRESHNESS_MAX_SECONDS", 900, 1, 86400,
+                  "newest silver row may be this old while records wait in Kafka"));
+  auto bands = env.get_string("DQ_QUARANTINE_BANDS", "total=0-0.25,*=0-0.10",
+                              "allowed quarantine rates: reason=min-max,... (total, * = other)");
+  try {
+    dq.quarantine_bands = transformer::parse_rate_bands(bands);
+  } catch (const std::exception& e) {
+    env.add_error(std::string("DQ_QUARANTINE_BANDS: ") + e.what());
+  }
+  return dq;
 }
 
 }  // namespace
@@ -80,6 +99,9 @@ int main(int argc, char** argv) {
       env.get_string("MIGRATIONS_DIR", config::source_path("services/transformer/migrations"),
                      "warehouse migrations");
   auto migrate_on_start = env.get_bool("MIGRATE_ON_START", true, "apply migrations at start");
+  auto dq = dq_config(env);
+  auto dq_interval = static_cast<int>(env.get_int(
+      "DQ_INTERVAL_SECONDS", 60, 0, 86400, "seconds between data-quality runs (0 = none)"));
   if (!migrate_only && cfg.pii_hmac_key.size() < 16) {
     env.add_error("PII_HMAC_KEY must be set, at least 16 bytes");
   }
@@ -98,7 +120,11 @@ int main(int argc, char** argv) {
     http::Server server("transformer", registry);
     server.set_max_body_bytes(service.max_body_bytes);
     server.add_readiness_check("pipeline", [&app] { return app.readiness(); });
+    transformer::DqMonitor monitor(cfg.database_url, dq, dq_interval,
+                                   [&app] { return app.consumer_lag(); }, registry);
+    server.add_readiness_check("data_quality", [&monitor] { return monitor.readiness(); });
     app.start();
+    if (dq_interval > 0) monitor.start();
     int bound = server.start(service.host, service.port);
     logger->info("transformer started port={} group={} version={}", bound, cfg.consumer_group,
                  config::pipeline_version());
@@ -108,11 +134,13 @@ int main(int argc, char** argv) {
     if (app.fatal()) {
       // Exit non-zero so the supervisor starts a fresh process; nothing uncommitted is lost.
       logger->critical("transformer cannot continue: {}", app.readiness());
+      monitor.stop();
       app.stop();
       server.stop();
       return 1;
     }
     logger->info("stopping signal={}", sig);
+    monitor.stop();
     app.stop();
     server.stop();
   } catch (const std::exception& e) {

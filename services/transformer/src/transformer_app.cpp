@@ -272,6 +272,12 @@ std::vector<BatchRecord> TransformerApp::map_records(std::vector<SourceRecord> s
   return records;
 }
 
+int64_t TransformerApp::consumer_lag() const {
+  double total = 0;
+  for (const auto& [topic, gauge] : probe_.lag_by_topic) total += gauge->Value();
+  return static_cast<int64_t>(total);
+}
+
 void TransformerApp::report_lag() {
   // Records in Kafka not yet in the warehouse for this consumer group, per topic, over every
   // partition — owned by this member, by another, or by none (a rebalance, a dead member):

@@ -60,6 +60,8 @@ class TransformerApp {
   /// True after an error the process cannot recover from (a fatal consumer error): the loop
   /// has ended and the process should exit so that it is restarted.
   bool fatal() const { return fatal_; }
+  /// Records in Kafka not yet in the warehouse, over every topic (refreshed every 2 s).
+  int64_t consumer_lag() const;
 
  private:
   void run();

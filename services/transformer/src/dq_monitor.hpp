@@ -1,0 +1,60 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/metrics/metrics.hpp"
+#include "common/pg/session.hpp"
+#include "dq_checks.hpp"
+
+namespace analytics::transformer {
+
+/// Runs the data-quality checks every `interval_seconds` on its own connection and thread,
+/// stores each run in ops.dq_results and makes a failure loud: a failed check sets its
+/// `transformer_dq_check_passed` gauge to 0 and counts in `transformer_dq_failures_total`; a
+/// failed critical check is also an error log line and a /readyz failure naming it, until a
+/// run passes it again.
+class DqMonitor {
+ public:
+  DqMonitor(std::string database_url, DqConfig config, int interval_seconds,
+            std::function<int64_t()> pending_records, metrics::Registry& registry);
+  ~DqMonitor();
+
+  void start();
+  void stop();
+  /// Runs, stores and reports the checks once (the thread's step; tests call it directly).
+  std::vector<DqResult> run_once();
+  /// Empty when the latest run failed no critical check; else which failed and why.
+  std::string readiness() const;
+
+ private:
+  void run();
+  void report(const std::vector<DqResult>& results);
+
+  std::string database_url_;
+  DqConfig config_;
+  int interval_seconds_;
+  std::function<int64_t()> pending_records_;
+  metrics::Registry& registry_;
+  metrics::Counter& failures_critical_;
+  metrics::Counter& failures_warning_;
+  metrics::Counter& run_errors_;
+  metrics::Gauge& last_run_;
+  std::map<std::string, metrics::Gauge*> passed_by_check_;
+  std::unique_ptr<pg::Session> session_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::string failed_critical_;
+  std::thread thread_;
+};
+
+}  // namespace analytics::transformer
