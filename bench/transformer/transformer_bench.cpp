@@ -48,13 +48,13 @@ void BM_MapTransaction(benchmark::State& state) {
   const auto ingested_at = *time::parse_iso8601(kAnchor) + 2'000'000;
   size_t i = 0;
   for (auto _ : state) {
-    auto mapped = transformer::map_transaction(orders[i], pii(), ingested_at, 86400);
+    auto mapped = transformer::map_transaction(orders[i], pii(), ingested_at, {});
     benchmark::DoNotOptimize(mapped);
     if (++i == orders.size()) i = 0;
   }
   // Every clean order must map to silver, or this measures the quarantine path.
   if (!std::holds_alternative<transformer::SilverOrder>(
-          transformer::map_transaction(orders[0], pii(), ingested_at, 86400)))
+          transformer::map_transaction(orders[0], pii(), ingested_at, {})))
     state.SkipWithError("a clean order was quarantined");
   state.SetItemsProcessed(state.iterations());
 }

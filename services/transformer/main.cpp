@@ -12,6 +12,7 @@
 #include "common/logging/logging.hpp"
 #include "common/pg/migrator.hpp"
 #include "common/process/shutdown_signal.hpp"
+#include "common/time/iso8601.hpp"
 #include "dq_monitor.hpp"
 #include "transformer_app.hpp"
 
@@ -80,8 +81,18 @@ int main(int argc, char** argv) {
       env.get_int("BATCH_MAX_EVENTS", 5000, 1, 1000000, "max records per transaction"));
   cfg.batch_max_wait_ms =
       static_cast<int>(env.get_int("BATCH_MAX_WAIT_MS", 200, 1, 60000, "max wait to fill a batch"));
-  cfg.late_after_seconds = env.get_int("LATE_AFTER_SECONDS", 86400, 0, 365LL * 86400,
-                                       "ingestion lag above which an event is late");
+  cfg.event_time.late_after_seconds = env.get_int(
+      "LATE_AFTER_SECONDS", 86400, 0, 365LL * 86400, "ingestion lag above which an event is late");
+  auto earliest = env.get_string("EVENT_TIME_EARLIEST", "2000-01-01T00:00:00Z",
+                                 "event times before this are quarantined implausible_timestamp");
+  if (auto t = time::parse_iso8601(earliest)) {
+    cfg.event_time.earliest = *t;
+  } else {
+    env.add_error("EVENT_TIME_EARLIEST: not an ISO-8601 time");
+  }
+  cfg.event_time.max_ahead_seconds =
+      env.get_int("EVENT_TIME_MAX_AHEAD_SECONDS", 86400, 0, 365LL * 86400,
+                  "event times further ahead of ingestion are quarantined implausible_timestamp");
   cfg.synchronous_commit = env.get_bool(
       "WAREHOUSE_SYNCHRONOUS_COMMIT", false,
       "wait for the WAL flush on each batch commit (off keeps exactly-once: rows and offsets are "

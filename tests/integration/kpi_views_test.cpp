@@ -103,5 +103,17 @@ TEST_F(KpiViewsTest, OrdersAtTheSchemasBoundsDoNotOverflowAnyView) {
   EXPECT_EQ(q("SELECT revenue FROM gold.vw_kpi_sales_by_region"), "110000000000000.00");
 }
 
+TEST_F(KpiViewsTest, ImplausibleEventTimesAreQuarantinedAndNeverReachGold) {
+  // Valid ISO-8601 the gateway's schema accepts, but no order happened in year 1 or 9999.
+  post(order(1, 1, "Desk Lamp", "Home", "EU", "completed", 1, "10.00", "2026-11-02") + "\n" +
+       order(2, 2, "Desk Lamp", "Home", "EU", "completed", 1, "10.00", "0001-01-01") + "\n" +
+       order(3, 3, "Desk Lamp", "Home", "EU", "completed", 1, "10.00", "9999-12-31"));
+  ASSERT_EQ(wait_count("bronze.events", 3), "3");
+  ASSERT_EQ(wait_count("silver.quarantine", 2), "2");
+  EXPECT_EQ(count("silver.quarantine WHERE _quarantine_reason = 'implausible_timestamp'"), "2");
+  EXPECT_EQ(q("SELECT first_order_at = last_order_at AND total_orders = 1 FROM gold.vw_kpi_summary"),
+            "t");
+}
+
 }  // namespace
 }  // namespace analytics::testing

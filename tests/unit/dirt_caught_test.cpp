@@ -101,7 +101,7 @@ TEST_F(DirtCaughtTest, EveryDirtyTransactionPassesTheGatewayAndIsCaughtBySilver)
     const bool bad_ts = broken.count(record.at("timestamp").get<std::string>()) > 0;
     const bool no_price = !record.contains("price");
     const bool no_quantity = !record.contains("quantity");
-    auto mapped = transformer::map_transaction(line, pii_, kAnchor, kLateAfterSeconds);
+    auto mapped = transformer::map_transaction(line, pii_, kAnchor, {kLateAfterSeconds});
 
     if (bad_ts || no_price) {
       // A malformed timestamp wins over a missing price: it is checked first.

@@ -28,7 +28,7 @@ class MapInteractionTest : public ::testing::Test {
 
   MappedInteraction map(const nlohmann::json& doc) const { return map_text(doc.dump()); }
   MappedInteraction map_text(std::string_view payload) const {
-    return map_interaction(payload, pii_, ingested_at_, kLateAfter);
+    return map_interaction(payload, pii_, ingested_at_, {kLateAfter});
   }
 
   SilverInteraction expect_event(const MappedInteraction& m) const {
@@ -95,6 +95,12 @@ TEST_F(MapInteractionTest, DirtIsQuarantinedWithItsReason) {
   auto bad_time = purchase();
   bad_time["occurred_at"] = "18/04/2026 14:32";
   EXPECT_EQ(expect_quarantined(map(bad_time)), QuarantineReason::kMalformedTimestamp);
+
+  for (const char* implausible : {"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+    auto far = purchase();
+    far["occurred_at"] = implausible;
+    EXPECT_EQ(expect_quarantined(map(far)), QuarantineReason::kImplausibleTimestamp) << implausible;
+  }
 
   auto no_price = purchase();
   no_price.erase("price");

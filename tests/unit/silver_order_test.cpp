@@ -38,7 +38,7 @@ class MapTransactionTest : public ::testing::Test {
 
   MappedOrder map(const nlohmann::json& doc) const { return map_text(doc.dump()); }
   MappedOrder map_text(std::string_view payload) const {
-    return map_transaction(payload, pii_, ingested_at_, kLateAfter);
+    return map_transaction(payload, pii_, ingested_at_, {kLateAfter});
   }
 
   SilverOrder expect_order(const MappedOrder& m) const {
@@ -268,6 +268,31 @@ TEST_F(MapTransactionTest, TimestampOutsideYearsOneToNineThousandIsMalformed) {
   EXPECT_EQ(expect_quarantined(map(doc)).reason, QuarantineReason::kMalformedTimestamp);
 }
 
+TEST_F(MapTransactionTest, EventTimesOutsideThePlausibleWindowAreQuarantinedImplausible) {
+  // Valid ISO-8601, but no order happened in year 1 or 9999: into gold they would become a
+  // first order in 0001 (the window's defaults: from 2000, at most a day ahead of ingestion).
+  for (const char* implausible : {"0001-01-01T00:00:00Z", "1999-12-31T23:59:59Z",
+                                  "9999-12-31T23:59:59Z", "2026-04-19T14:33:00Z"}) {
+    auto doc = clean();
+    doc["timestamp"] = implausible;
+    Quarantined q = expect_quarantined(map(doc));
+    EXPECT_EQ(q.reason, QuarantineReason::kImplausibleTimestamp) << implausible;
+    EXPECT_THAT(q.detail, HasSubstr(implausible));
+  }
+  // The window's edges are accepted: year 2000, and just under a day ahead.
+  for (const char* plausible : {"2000-01-01T00:00:00Z", "2026-04-19T14:32:00Z"}) {
+    auto doc = clean();
+    doc["timestamp"] = plausible;
+    expect_order(map(doc));
+  }
+  // The window is configurable.
+  auto doc = clean();
+  doc["timestamp"] = "2026-04-18T14:40:00Z";  // 8 minutes ahead
+  EventTimeRules strict{kLateAfter, *time::parse_iso8601("2026-01-01T00:00:00Z"), 60};
+  EXPECT_EQ(expect_quarantined(map_transaction(doc.dump(), pii_, ingested_at_, strict)).reason,
+            QuarantineReason::kImplausibleTimestamp);
+}
+
 TEST_F(MapTransactionTest, BadCustomerIdIsASchemaViolation) {
   for (nlohmann::json bad :
        {nlohmann::json(0), nlohmann::json("4711"), nlohmann::json(int64_t{2147483648})}) {
@@ -282,20 +307,21 @@ TEST_F(MapTransactionTest, BadCustomerIdIsASchemaViolation) {
 TEST_F(MapTransactionTest, LateArrivalDependsOnThreshold) {
   auto doc = clean();
   time::UnixMicros two_hours_later = order_ts_ + 7200 * int64_t{1000000};
-  auto late = map_transaction(doc.dump(), pii_, two_hours_later, 3600);
+  auto late = map_transaction(doc.dump(), pii_, two_hours_later, {3600});
   SilverOrder o = expect_order(late);
   EXPECT_DOUBLE_EQ(o.ingestion_lag_seconds, 7200.0);
   EXPECT_TRUE(o.is_late_arrival);
-  EXPECT_FALSE(expect_order(map_transaction(doc.dump(), pii_, two_hours_later, 7200))
+  EXPECT_FALSE(expect_order(map_transaction(doc.dump(), pii_, two_hours_later, {7200}))
                    .is_late_arrival);  // exactly at the threshold is on time
   EXPECT_FALSE(
-      expect_order(map_transaction(doc.dump(), pii_, two_hours_later, 86400)).is_late_arrival);
+      expect_order(map_transaction(doc.dump(), pii_, two_hours_later, {86400})).is_late_arrival);
 }
 
 TEST(QuarantineReasonTest, StringFormsMatchTheWarehouse) {
   EXPECT_EQ(to_string(QuarantineReason::kMalformedJson), "malformed_json");
   EXPECT_EQ(to_string(QuarantineReason::kSchemaViolation), "schema_violation");
   EXPECT_EQ(to_string(QuarantineReason::kMalformedTimestamp), "malformed_timestamp");
+  EXPECT_EQ(to_string(QuarantineReason::kImplausibleTimestamp), "implausible_timestamp");
   EXPECT_EQ(to_string(QuarantineReason::kMissingPrice), "missing_price");
   EXPECT_EQ(to_string(QuarantineReason::kWarehouseRejected), "warehouse_rejected");
 }

@@ -69,9 +69,21 @@ Quarantined schema_violation(const std::string& field, const std::string& why) {
   return {QuarantineReason::kSchemaViolation, field + ": " + why};
 }
 
-Quarantined malformed_timestamp(const TimestampField& field) {
-  return {QuarantineReason::kMalformedTimestamp,
-          "timestamp '" + field.text.substr(0, 64) + "' is not ISO-8601"};
+std::optional<Quarantined> refuse_event_time(const TimestampField& field,
+                                             time::UnixMicros ingested_at,
+                                             const EventTimeRules& rules) {
+  const std::string shown = "timestamp '" + field.text.substr(0, 64) + "'";
+  if (!field.value) return Quarantined{QuarantineReason::kMalformedTimestamp, shown + " is not ISO-8601"};
+  if (*field.value < rules.earliest) {
+    return Quarantined{QuarantineReason::kImplausibleTimestamp,
+                       shown + " is before " + time::format_iso8601(rules.earliest)};
+  }
+  if (*field.value > ingested_at + rules.max_ahead_seconds * 1000000) {
+    return Quarantined{QuarantineReason::kImplausibleTimestamp,
+                       shown + " is more than " + std::to_string(rules.max_ahead_seconds) +
+                           " s ahead of its ingestion"};
+  }
+  return std::nullopt;
 }
 
 }  // namespace analytics::transformer

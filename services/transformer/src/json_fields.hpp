@@ -48,7 +48,11 @@ struct TimestampField {
 TimestampField timestamp_field(const nlohmann::json& doc, const char* key);
 
 Quarantined schema_violation(const std::string& field, const std::string& why);
-Quarantined malformed_timestamp(const TimestampField& field);
+/// Why an event time is refused, if it is: not ISO-8601 (malformed_timestamp), or outside
+/// `rules`' window around `ingested_at` (implausible_timestamp).
+std::optional<Quarantined> refuse_event_time(const TimestampField& field,
+                                             time::UnixMicros ingested_at,
+                                             const EventTimeRules& rules);
 
 /// Parses `payload` and maps it with `map(doc)`: what is not a JSON object (or is nested
 /// deeper than http::kDefaultMaxJsonDepth) is quarantined malformed_json, a FieldViolation schema_violation.

@@ -12,13 +12,13 @@ MappedRecord widen(Mapped&& mapped) {
 }
 
 MappedRecord map_order(const SourceRecord& record, const MappingContext& context) {
-  return widen(map_transaction(record.payload, context.pii, context.ingested_at,
-                               context.late_after_seconds));
+  return widen(
+      map_transaction(record.payload, context.pii, context.ingested_at, context.time_rules));
 }
 
 MappedRecord map_click(const SourceRecord& record, const MappingContext& context) {
-  return widen(map_interaction(record.payload, context.pii, context.ingested_at,
-                               context.late_after_seconds));
+  return widen(
+      map_interaction(record.payload, context.pii, context.ingested_at, context.time_rules));
 }
 
 constexpr std::pair<std::string_view, RecordMapper> kMappers[] = {

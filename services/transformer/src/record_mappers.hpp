@@ -12,7 +12,7 @@ namespace analytics::transformer {
 struct MappingContext {
   const PiiProtector& pii;
   time::UnixMicros ingested_at;  // when the transformer read the batch
-  int64_t late_after_seconds;    // ingestion lag above which an event is late
+  const EventTimeRules& time_rules;
 };
 
 using RecordMapper = MappedRecord (*)(const SourceRecord& record, const MappingContext& context);

@@ -22,7 +22,7 @@ bool one_of(const std::string& v, const std::string_view (&allowed)[N]) {
 }
 
 MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
-                             time::UnixMicros ingested_at, int64_t late_after_seconds) {
+                             time::UnixMicros ingested_at, const EventTimeRules& rules) {
   SilverInteraction e;
   std::optional<std::string> user_id;
   for (auto [key, target] : {std::pair{"event_id", &e.event_id}, std::pair{"session_id", &e.session_id}}) {
@@ -44,7 +44,7 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   e.platform = *platform;
 
   auto occurred = timestamp_field(doc, "occurred_at");
-  if (!occurred.value) return malformed_timestamp(occurred);
+  if (auto refused = refuse_event_time(occurred, ingested_at, rules)) return *refused;
   e.occurred_at = *occurred.value;
 
   e.product = string_field(doc, "product");
@@ -80,16 +80,16 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   e.received_at = received_at_field(doc);
   e.user_hmac = pii.hmac_hex(*user_id);
   e.ingestion_lag_seconds = static_cast<double>(ingested_at - e.occurred_at) / 1e6;
-  e.is_late_arrival = e.ingestion_lag_seconds > static_cast<double>(late_after_seconds);
+  e.is_late_arrival = e.ingestion_lag_seconds > static_cast<double>(rules.late_after_seconds);
   return e;
 }
 
 }  // namespace
 
 MappedInteraction map_interaction(std::string_view payload, const PiiProtector& pii,
-                                  time::UnixMicros ingested_at, int64_t late_after_seconds) {
+                                  time::UnixMicros ingested_at, const EventTimeRules& rules) {
   return map_json_object<MappedInteraction>(payload, [&](const nlohmann::json& doc) {
-    return map_parsed(doc, pii, ingested_at, late_after_seconds);
+    return map_parsed(doc, pii, ingested_at, rules);
   });
 }
 

@@ -33,11 +33,11 @@ using MappedInteraction = std::variant<SilverInteraction, Quarantined>;
 
 /// Silver rules for one user.interaction record (docs/architecture.md): required fields and
 /// their types checked again (schema_violation); occurred_at not ISO-8601 -> quarantine
-/// malformed_timestamp; a purchase without a price -> missing_price (its revenue cannot be
+/// malformed_timestamp, outside `rules`' window -> implausible_timestamp; a purchase without a price -> missing_price (its revenue cannot be
 /// known); an event carrying a product without quantity gets 1, without price keeps none
 /// (dq_passed false either way); user_id becomes a keyed HMAC. Lag is measured from the
 /// event time, so an offline app's events arriving hours later are late arrivals.
 MappedInteraction map_interaction(std::string_view payload, const PiiProtector& pii,
-                                  time::UnixMicros ingested_at, int64_t late_after_seconds);
+                                  time::UnixMicros ingested_at, const EventTimeRules& rules);
 
 }  // namespace analytics::transformer

@@ -29,6 +29,8 @@ std::string_view to_string(QuarantineReason reason) {
       return "schema_violation";
     case QuarantineReason::kMalformedTimestamp:
       return "malformed_timestamp";
+    case QuarantineReason::kImplausibleTimestamp:
+      return "implausible_timestamp";
     case QuarantineReason::kMissingPrice:
       return "missing_price";
     case QuarantineReason::kWarehouseRejected:
@@ -48,7 +50,7 @@ std::string format_cents(int64_t cents) {
 namespace {
 
 MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
-                       time::UnixMicros ingested_at, int64_t late_after_seconds) {
+                       time::UnixMicros ingested_at, const EventTimeRules& rules) {
   SilverOrder o;
   // The gateway validated the schema, but the topic may be written by other producers:
   // check again what silver depends on.
@@ -70,7 +72,7 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   o.status = lower(o.status);
 
   auto ts = timestamp_field(doc, "timestamp");
-  if (!ts.value) return malformed_timestamp(ts);
+  if (auto refused = refuse_event_time(ts, ingested_at, rules)) return *refused;
   o.order_ts = *ts.value;
 
   auto price = price_cents_field(doc);
@@ -93,16 +95,16 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   o.received_at = received_at_field(doc);
 
   o.ingestion_lag_seconds = static_cast<double>(ingested_at - o.order_ts) / 1e6;
-  o.is_late_arrival = o.ingestion_lag_seconds > static_cast<double>(late_after_seconds);
+  o.is_late_arrival = o.ingestion_lag_seconds > static_cast<double>(rules.late_after_seconds);
   return o;
 }
 
 }  // namespace
 
 MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
-                            time::UnixMicros ingested_at, int64_t late_after_seconds) {
+                            time::UnixMicros ingested_at, const EventTimeRules& rules) {
   return map_json_object<MappedOrder>(payload, [&](const nlohmann::json& doc) {
-    return map_parsed(doc, pii, ingested_at, late_after_seconds);
+    return map_parsed(doc, pii, ingested_at, rules);
   });
 }
 

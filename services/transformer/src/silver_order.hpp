@@ -16,6 +16,7 @@ enum class QuarantineReason {
   kMalformedJson,       // payload is not a JSON object
   kSchemaViolation,     // a required field is missing or has the wrong type
   kMalformedTimestamp,  // timestamp is not ISO-8601
+  kImplausibleTimestamp,  // timestamp outside EventTimeRules' window (year 0001, next year...)
   kMissingPrice,        // price absent: revenue cannot be computed
   kWarehouseRejected,   // PostgreSQL refused the typed row (a value silver's checks missed)
 };
@@ -47,13 +48,22 @@ struct SilverOrder {
 
 using MappedOrder = std::variant<SilverOrder, Quarantined>;
 
+/// What silver accepts as an event time, relative to when the transformer read the record, and
+/// when an accepted one is late.
+struct EventTimeRules {
+  int64_t late_after_seconds = 86400;  // ingestion lag above which an event is late
+  time::UnixMicros earliest = 946684800LL * 1000000;  // 2000-01-01T00:00:00Z
+  int64_t max_ahead_seconds = 86400;  // clocks run ahead; a day more is not a clock
+};
+
 /// Silver rules for one commerce.transaction record (see docs/architecture.md):
-/// unparseable timestamp -> quarantine malformed_timestamp; absent price -> missing_price;
+/// unparseable timestamp -> quarantine malformed_timestamp, one outside `rules`' window ->
+/// implausible_timestamp; absent price -> missing_price;
 /// absent quantity -> 1 (quantity_defaulted); strings trimmed, status lower-cased; e-mail
 /// lower-cased then HMAC'd; name masked to its initial. `ingested_at` is when the transformer
-/// read it; lag above `late_after_seconds` marks a late arrival.
+/// read it; lag above `rules.late_after_seconds` marks a late arrival.
 MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
-                            time::UnixMicros ingested_at, int64_t late_after_seconds);
+                            time::UnixMicros ingested_at, const EventTimeRules& rules);
 
 /// Cents as a decimal string: 12345 -> "123.45", -5 -> "-0.05".
 std::string format_cents(int64_t cents);

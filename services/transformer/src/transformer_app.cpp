@@ -260,7 +260,7 @@ void TransformerApp::on_revoke(const std::vector<kafka::TopicPartition>& partiti
 
 std::vector<BatchRecord> TransformerApp::map_records(std::vector<SourceRecord> selected,
                                                      time::UnixMicros ingested_at) {
-  MappingContext context{pii_, ingested_at, config_.late_after_seconds};
+  MappingContext context{pii_, ingested_at, config_.event_time};
   std::vector<BatchRecord> records;
   records.reserve(selected.size());
   for (auto& source : selected) {

@@ -28,7 +28,7 @@ struct TransformerConfig {
   std::string pii_hmac_key;
   size_t batch_max_events = 5000;
   int batch_max_wait_ms = 200;  // bounds freshness when traffic is light
-  int64_t late_after_seconds = 86400;
+  EventTimeRules event_time;  // plausible event times, and when one is late
   /// Whether each batch's COMMIT waits for its WAL flush; off is safe (docs/architecture.md).
   bool synchronous_commit = false;
   /// Operator's librdkafka consumer properties (KAFKA_CONSUMER_CONFIG, group.instance.id); they
