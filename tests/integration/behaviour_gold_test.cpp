@@ -3,7 +3,6 @@
 // expected figure is computed here from the events sent (maps and sets in C++), never by the
 // warehouse's SQL, and compared with the views BI tools read.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <algorithm>
 #include <ctime>
@@ -272,10 +271,7 @@ class BehaviourGoldTest : public PipelineTest {
   void post(const std::vector<Click>& clicks) {
     std::string body;
     for (const auto& c : clicks) body += to_json(c).dump() + "\n";
-    httplib::Client gateway("127.0.0.1", gateway_port_);
-    auto res = gateway.Post("/v1/events/user.interaction", body, "application/x-ndjson");
-    ASSERT_TRUE(res);
-    ASSERT_EQ(res->status, 200) << res->body.substr(0, 500);
+    post_ndjson("/v1/events/user.interaction", body);
   }
   std::string actual(const std::string& view) {
     return Expected::sort_lines(query_scalar(

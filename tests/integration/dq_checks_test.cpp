@@ -2,7 +2,6 @@
 // on it, and each one fails when its own condition is broken on purpose, then passes again once
 // the damage is undone. A failed critical check reaches /readyz's detail and the metrics.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <chrono>
 #include <string>
@@ -33,12 +32,6 @@ std::string click(int n, const char* type, const char* extra) {
 
 class DqChecksTest : public PipelineTest {
  protected:
-  void post(const std::string& path, const std::string& ndjson) {
-    httplib::Client gateway("127.0.0.1", gateway_port_);
-    auto res = gateway.Post(path, ndjson, "application/x-ndjson");
-    ASSERT_TRUE(res);
-    ASSERT_EQ(res->status, 200) << res->body;
-  }
   void exec(const std::string& sql) { query_scalar(database_url_, sql + "; SELECT 1"); }
   static const DqResult* find(const std::vector<DqResult>& results, const std::string& name) {
     for (const auto& r : results) {
@@ -56,13 +49,13 @@ class DqChecksTest : public PipelineTest {
 };
 
 TEST_F(DqChecksTest, EachCheckFailsWhenItsConditionIsBrokenAndPassesWhenMended) {
-  post("/v1/events/commerce.transaction",
+  post_ndjson("/v1/events/commerce.transaction",
        order(1, "EU", "2026-11-20T10:00:00Z") + "\n" + order(2, "APAC", "2026-11-21T10:00:00Z") +
            "\n" + order(3, "EU", "2026-11-21T11:00:00Z") + "\n" + order(4, "EU", "not a time"));
   std::string clicks;
   for (int i = 0; i < 12; ++i) clicks += click(i, "page_view", "") + "\n";
   clicks += click(20, "purchase", R"(,"product":"Desk Lamp","quantity":1,"price":10.00)");
-  post("/v1/events/user.interaction", clicks);
+  post_ndjson("/v1/events/user.interaction", clicks);
   ASSERT_EQ(wait_count("silver.interactions", 13), "13");
   ASSERT_EQ(wait_count("silver.orders", 3), "3");
   ASSERT_EQ(wait_count("silver.quarantine", 1), "1");

@@ -2,7 +2,6 @@
 // orders and one correction go through the real pipeline; every expected figure below is worked
 // out by hand from them, not by the warehouse's SQL.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <cstdio>
 #include <string>
@@ -24,12 +23,7 @@ std::string order(int n, int customer, const char* product, const char* category
 
 class KpiViewsTest : public PipelineTest {
  protected:
-  void post(const std::string& ndjson) {
-    httplib::Client gateway("127.0.0.1", gateway_port_);
-    auto res = gateway.Post("/v1/events/commerce.transaction", ndjson, "application/x-ndjson");
-    ASSERT_TRUE(res);
-    ASSERT_EQ(res->status, 200) << res->body;
-  }
+  void post(const std::string& ndjson) { post_ndjson("/v1/events/commerce.transaction", ndjson); }
   std::string q(const std::string& sql) { return query_scalar(database_url_, sql); }
 };
 

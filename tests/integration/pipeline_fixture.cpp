@@ -168,6 +168,13 @@ void PipelineTest::expect_gold_matches_silver() {
                    " sum(revenue)::numeric(16,2) AS rev FROM silver.orders GROUP BY region) s"));
 }
 
+void PipelineTest::post_ndjson(const std::string& path, const std::string& body) {
+  httplib::Client gateway("127.0.0.1", gateway_port_);
+  auto res = gateway.Post(path, body, "application/x-ndjson");
+  ASSERT_TRUE(res) << httplib::to_string(res.error());
+  ASSERT_EQ(res->status, 200) << res->body.substr(0, 500);
+}
+
 std::string PipelineTest::count(const std::string& table) {
   return query_scalar(database_url_, "SELECT count(*) FROM " + table);
 }

@@ -40,6 +40,9 @@ class PipelineTest : public ::testing::Test {
   /// (fact_orders has no foreign keys, migration 002), each fact carries its silver order's
   /// values, and the KPI view's totals (orders, revenue, customers) equal silver's.
   void expect_gold_matches_silver();
+  /// POSTs an NDJSON body to the gateway (e.g. /v1/events/user.interaction); fails the test
+  /// unless every event is accepted.
+  void post_ndjson(const std::string& path, const std::string& body);
   std::string count(const std::string& table);
   /// Polls until `SELECT count(*) FROM table` is `expected` (at most kWaitMs); returns the last.
   std::string wait_count(const std::string& table, size_t expected);

@@ -122,6 +122,11 @@ TEST_F(MapInteractionTest, DirtIsQuarantinedWithItsReason) {
   nul_property["properties"]["note"] = std::string("a\0b", 3);
   EXPECT_EQ(expect_quarantined(map(nul_property)), QuarantineReason::kSchemaViolation);
 
+  auto safe = std::get<Quarantined>(map(bad_time)).safe_payload;
+  ASSERT_TRUE(safe);
+  EXPECT_FALSE(nlohmann::json::parse(*safe).contains("user_id"));
+  EXPECT_EQ(nlohmann::json::parse(*safe)["user_hmac"], pii_.hmac_hex(purchase()["user_id"].get<std::string>()));
+
   EXPECT_EQ(expect_quarantined(map_text("not json")), QuarantineReason::kMalformedJson);
   EXPECT_EQ(expect_quarantined(map_text("[1,2]")), QuarantineReason::kMalformedJson);
 }
@@ -141,6 +146,17 @@ TEST_F(MapInteractionTest, ACartEventWithoutQuantityOrPriceIsKeptButFailsDq) {
   SilverInteraction p = expect_event(map(no_price));
   EXPECT_FALSE(p.price_cents);
   EXPECT_FALSE(p.dq_passed);
+}
+
+TEST_F(MapInteractionTest, APurchaseWithoutProductOrQuantityCountsOneUnitAndFailsDq) {
+  auto doc = purchase();
+  doc.erase("product");
+  doc.erase("category");
+  doc.erase("quantity");
+  SilverInteraction e = expect_event(map(doc));
+  EXPECT_EQ(e.quantity, 1);  // units and revenue agree in gold
+  EXPECT_EQ(e.revenue_cents, e.price_cents);
+  EXPECT_FALSE(e.dq_passed);
 }
 
 TEST_F(MapInteractionTest, ARecordNestedDeepIsMalformedNotACrash) {

@@ -293,6 +293,32 @@ TEST_F(MapTransactionTest, EventTimesOutsideThePlausibleWindowAreQuarantinedImpl
             QuarantineReason::kImplausibleTimestamp);
 }
 
+TEST_F(MapTransactionTest, AQuarantinedOrderCarriesAPiiSafeViewWhoseDigestJoinsSilver) {
+  auto doc = clean();
+  doc["timestamp"] = "not a time";
+  Quarantined q = expect_quarantined(map(doc));
+  ASSERT_TRUE(q.safe_payload);
+  auto safe = nlohmann::json::parse(*q.safe_payload);
+  EXPECT_FALSE(safe.contains("email"));
+  EXPECT_FALSE(safe.contains("customer_name"));
+  EXPECT_EQ(q.safe_payload->find("Connor"), std::string::npos);
+  EXPECT_EQ(safe["customer_name_masked"], "S***");
+  EXPECT_EQ(safe["email_hmac"], *expect_order(map(clean())).email_hmac);
+  EXPECT_EQ(safe["timestamp"], "not a time");  // what was wrong stays visible
+  EXPECT_EQ(safe["order_id"], clean()["order_id"]);
+
+  auto odd = clean();
+  odd["timestamp"] = "not a time";
+  odd["email"] = 42;                             // not a string: dropped, not shown
+  odd["customer_name"] = std::string("a\0b", 3);  // jsonb cannot hold NUL: shown masked
+  auto odd_safe = nlohmann::json::parse(*expect_quarantined(map(odd)).safe_payload);
+  EXPECT_FALSE(odd_safe.contains("email"));
+  EXPECT_FALSE(odd_safe.contains("email_hmac"));
+  EXPECT_EQ(odd_safe["customer_name_masked"], "a***");
+
+  EXPECT_FALSE(expect_quarantined(map_text("not json")).safe_payload);
+}
+
 TEST_F(MapTransactionTest, BadCustomerIdIsASchemaViolation) {
   for (nlohmann::json bad :
        {nlohmann::json(0), nlohmann::json("4711"), nlohmann::json(int64_t{2147483648})}) {

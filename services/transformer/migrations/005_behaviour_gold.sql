@@ -56,7 +56,7 @@ CREATE TABLE gold.user_attribution (
   first_purchase_at timestamptz
 );
 CREATE INDEX interactions_user_touches ON silver.interactions (user_hmac, occurred_at, event_id)
-  WHERE properties ? 'utm_source';
+  WHERE properties ->> 'utm_source' IS NOT NULL;
 CREATE INDEX interactions_user_purchases ON silver.interactions (user_hmac, occurred_at)
   WHERE event_type = 'purchase';
 
@@ -80,7 +80,7 @@ INSERT INTO gold.user_attribution
 SELECT coalesce(t.user_hmac, p.user_hmac), t.occurred_at, t.event_id, t.properties ->> 'utm_source',
        t.properties ->> 'utm_campaign', p.first_purchase_at
 FROM (SELECT DISTINCT ON (user_hmac) user_hmac, occurred_at, event_id, properties FROM silver.interactions
-      WHERE properties ? 'utm_source' ORDER BY user_hmac, occurred_at, event_id) t
+      WHERE properties ->> 'utm_source' IS NOT NULL ORDER BY user_hmac, occurred_at, event_id) t
 FULL JOIN (SELECT user_hmac, min(occurred_at) AS first_purchase_at FROM silver.interactions
            WHERE event_type = 'purchase' GROUP BY 1) p ON p.user_hmac = t.user_hmac;
 

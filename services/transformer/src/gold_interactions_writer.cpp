@@ -85,12 +85,12 @@ INSERT INTO gold.user_attribution AS a
 SELECT u.user_hmac, t.occurred_at, t.event_id, t.properties ->> 'utm_source',
        t.properties ->> 'utm_campaign', p.first_purchase_at
 FROM (SELECT user_hmac FROM stage_interactions
-      WHERE event_type = 'purchase' OR properties ? 'utm_source'
+      WHERE event_type = 'purchase' OR properties ->> 'utm_source' IS NOT NULL
       UNION
       SELECT user_hmac FROM replaced_interactions
-      WHERE event_type = 'purchase' OR properties ? 'utm_source') u
+      WHERE event_type = 'purchase' OR properties ->> 'utm_source' IS NOT NULL) u
 LEFT JOIN LATERAL (SELECT occurred_at, event_id, properties FROM silver.interactions x
-                   WHERE x.user_hmac = u.user_hmac AND x.properties ? 'utm_source'
+                   WHERE x.user_hmac = u.user_hmac AND x.properties ->> 'utm_source' IS NOT NULL
                    ORDER BY occurred_at, event_id LIMIT 1) t ON true
 CROSS JOIN LATERAL (SELECT min(occurred_at) AS first_purchase_at FROM silver.interactions x
                     WHERE x.user_hmac = u.user_hmac AND x.event_type = 'purchase') p

@@ -65,6 +65,23 @@ TimestampField timestamp_field(const nlohmann::json& doc, const char* key) {
   return f;
 }
 
+void protect_field(nlohmann::json& doc, const char* field, const char* protected_field,
+                   const std::function<std::string(const std::string&)>& protect) {
+  auto it = doc.find(field);
+  if (it == doc.end()) return;
+  std::string value = it->is_string() ? trim(it->get<std::string>()) : "";
+  doc.erase(field);
+  if (!value.empty()) doc[protected_field] = protect(value);
+}
+
+std::string storable_json(const nlohmann::json& doc) {
+  std::string out = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  for (size_t at = 0; (at = out.find("\\u0000", at)) != std::string::npos; at += 6) {
+    out.replace(at, 6, "\\ufffd");
+  }
+  return out;
+}
+
 Quarantined schema_violation(const std::string& field, const std::string& why) {
   return {QuarantineReason::kSchemaViolation, field + ": " + why};
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,10 +55,22 @@ std::optional<Quarantined> refuse_event_time(const TimestampField& field,
                                              time::UnixMicros ingested_at,
                                              const EventTimeRules& rules);
 
+/// Replaces `doc[field]` by `doc[protected_field] = protect(value)`, the value trimmed as
+/// silver trims it (so a quarantined record's digest joins silver's); drops a field that is
+/// not a string or is blank.
+void protect_field(nlohmann::json& doc, const char* field, const char* protected_field,
+                   const std::function<std::string(const std::string&)>& protect);
+
+/// `doc` as JSON text PostgreSQL's jsonb accepts: invalid UTF-8 replaced, NUL characters
+/// (which jsonb cannot hold) shown as U+FFFD.
+std::string storable_json(const nlohmann::json& doc);
+
 /// Parses `payload` and maps it with `map(doc)`: what is not a JSON object (or is nested
-/// deeper than http::kDefaultMaxJsonDepth) is quarantined malformed_json, a FieldViolation schema_violation.
-template <typename Mapped, typename Map>
-Mapped map_json_object(std::string_view payload, Map&& map) {
+/// deeper than http::kDefaultMaxJsonDepth) is quarantined malformed_json, a FieldViolation
+/// schema_violation. A refused object carries its PII-safe form: `redact(doc)` replaces the
+/// entity's personal fields first.
+template <typename Mapped, typename Map, typename Redact>
+Mapped map_json_object(std::string_view payload, Map&& map, Redact&& redact) {
   nlohmann::json doc;
   try {
     // Bounded like every parse of outside JSON: a record nested 100,000 deep is refused here,
@@ -69,11 +82,18 @@ Mapped map_json_object(std::string_view payload, Map&& map) {
   if (!doc.is_object()) {
     return Quarantined{QuarantineReason::kMalformedJson, "payload is not a JSON object"};
   }
-  try {
-    return map(doc);
-  } catch (const FieldViolation& e) {
-    return schema_violation(e.field, e.why);
+  Mapped mapped = [&]() -> Mapped {
+    try {
+      return map(doc);
+    } catch (const FieldViolation& e) {
+      return schema_violation(e.field, e.why);
+    }
+  }();
+  if (auto* refused = std::get_if<Quarantined>(&mapped)) {
+    redact(doc);
+    refused->safe_payload = storable_json(doc);
   }
+  return mapped;
 }
 
 }  // namespace analytics::transformer

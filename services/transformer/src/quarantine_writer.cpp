@@ -7,7 +7,7 @@ namespace analytics::transformer {
 namespace {
 
 constexpr const char* kCopyQuarantine =
-    "COPY silver.quarantine (event_type, _quarantine_reason, detail, payload, source_topic, "
+    "COPY silver.quarantine (event_type, _quarantine_reason, detail, payload_safe, source_topic, "
     "source_partition, source_offset, batch_id) FROM STDIN (FORMAT binary)";
 
 }  // namespace
@@ -22,7 +22,11 @@ void QuarantineWriter::write(pg::Session& session, const Batch& batch, BatchStat
     w.text(rec.event_type);
     w.text(reason);
     w.text(text::is_storable_utf8(q->detail) ? q->detail : "hex:" + text::hex_encode(q->detail));
-    w.bytea(rec.source.payload);
+    if (q->safe_payload) {
+      w.jsonb(*q->safe_payload);
+    } else {
+      w.null();  // not a JSON object: nothing to show that would be safe; bronze has the bytes
+    }
     w.text(rec.source.topic);
     w.int4(rec.source.partition);
     w.int8(rec.source.offset);

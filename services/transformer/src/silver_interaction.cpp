@@ -56,9 +56,9 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   if (purchase && !e.price_cents) {
     return Quarantined{QuarantineReason::kMissingPrice, "purchase without a price"};
   }
-  if (e.product) {
-    // An event about a product should say how many and at what price; the documented
-    // default for a missing quantity is 1, as for orders.
+  if (e.product || purchase) {
+    // An event about a product (and a purchase) should say how many and at what price; the
+    // documented default for a missing quantity is 1, as for orders.
     if (!e.quantity) {
       e.quantity = 1;
       e.dq_passed = false;
@@ -88,9 +88,12 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
 
 MappedInteraction map_interaction(std::string_view payload, const PiiProtector& pii,
                                   time::UnixMicros ingested_at, const EventTimeRules& rules) {
-  return map_json_object<MappedInteraction>(payload, [&](const nlohmann::json& doc) {
-    return map_parsed(doc, pii, ingested_at, rules);
-  });
+  return map_json_object<MappedInteraction>(
+      payload, [&](const nlohmann::json& doc) { return map_parsed(doc, pii, ingested_at, rules); },
+      [&](nlohmann::json& doc) {
+        protect_field(doc, "user_id", "user_hmac",
+                      [&](const std::string& id) { return pii.hmac_hex(id); });
+      });
 }
 
 }  // namespace analytics::transformer

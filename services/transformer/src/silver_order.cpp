@@ -103,9 +103,14 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
 
 MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
                             time::UnixMicros ingested_at, const EventTimeRules& rules) {
-  return map_json_object<MappedOrder>(payload, [&](const nlohmann::json& doc) {
-    return map_parsed(doc, pii, ingested_at, rules);
-  });
+  return map_json_object<MappedOrder>(
+      payload, [&](const nlohmann::json& doc) { return map_parsed(doc, pii, ingested_at, rules); },
+      [&](nlohmann::json& doc) {
+        protect_field(doc, "customer_name", "customer_name_masked",
+                      [](const std::string& name) { return PiiProtector::mask_name(name); });
+        protect_field(doc, "email", "email_hmac",
+                      [&](const std::string& email) { return pii.hmac_hex(lower(email)); });
+      });
 }
 
 }  // namespace analytics::transformer

@@ -26,6 +26,10 @@ std::string_view to_string(QuarantineReason reason);
 struct Quarantined {
   QuarantineReason reason;
   std::string detail;
+  /// The record as JSON with its personal fields replaced by their protected forms (as silver
+  /// stores them), when it was a JSON object. The raw record stays in bronze only; the
+  /// quarantine row points at it by topic, partition and offset.
+  std::optional<std::string> safe_payload = std::nullopt;
 };
 
 /// A typed, normalised, PII-safe order as stored in silver.orders.
