@@ -219,8 +219,8 @@ run() {
 # then copied into an equivalent table, 1 + REPS times per format (the first is a warm-up).
 copy_limit() {
   local type="$1" fmt opt rows r start end
-  sql -c "\\copy bronze.events TO '$work/$type.bronze.text'" \
-    -c "\\copy bronze.events TO '$work/$type.bronze.binary' WITH (FORMAT binary)" \
+  sql -c "\\copy (SELECT * FROM bronze.events) TO '$work/$type.bronze.text'" \
+    -c "\\copy (SELECT * FROM bronze.events) TO '$work/$type.bronze.binary' WITH (FORMAT binary)" \
     -c "CREATE SCHEMA IF NOT EXISTS bench" \
     -c "CREATE TABLE bench.events_copy (LIKE bronze.events INCLUDING ALL)"
   rows="$(wc -l <"$work/$type.bronze.text")"
@@ -515,7 +515,7 @@ print(f"Medians of {reps} runs each. Every transformer run starts on a fresh war
       f"holds {n:,} clean records produced beforehand with `kcat -P -K` (keyed by order_id or "
       "event_id, received_at added as the gateway does); it is timed from the process start, "
       "polling `ops.kafka_offsets` every 0.2 s. The COPY limit loads the bronze rows of the first "
-      "run (copied out with `\\copy bronze.events TO`) into `bench.events_copy (LIKE bronze.events "
+      "run (copied out with `\\copy (SELECT * FROM bronze.events) TO`) into `bench.events_copy (LIKE bronze.events "
       "INCLUDING ALL)`, each load timed around one psql (connection included) after a warm-up. "
       "PostgreSQL (fsync on), the dev broker, the transformer(s) and the producer share the cores.")
 print()

@@ -13,6 +13,7 @@
 #include "common/pg/migrator.hpp"
 #include "common/process/shutdown_signal.hpp"
 #include "common/time/iso8601.hpp"
+#include "bronze_partitions.hpp"
 #include "dq_monitor.hpp"
 #include "transformer_app.hpp"
 
@@ -111,6 +112,9 @@ int main(int argc, char** argv) {
                      "warehouse migrations");
   auto migrate_on_start = env.get_bool("MIGRATE_ON_START", true, "apply migrations at start");
   auto dq = dq_config(env);
+  auto bronze_retention_days = static_cast<int>(
+      env.get_int("BRONZE_RETENTION_DAYS", 0, 0, 36500,
+                  "drop bronze's daily partitions older than this many days (0 = keep all)"));
   auto dq_interval = static_cast<int>(env.get_int(
       "DQ_INTERVAL_SECONDS", 60, 0, 86400, "seconds between data-quality runs (0 = none)"));
   if (!migrate_only && cfg.pii_hmac_key.size() < 16) {
@@ -126,6 +130,13 @@ int main(int argc, char** argv) {
       if (migrate_only) return 0;
     }
     metrics::Registry registry;
+    transformer::BronzeMaintenance bronze(cfg.database_url, bronze_retention_days, registry);
+    try {
+      bronze.run_once(time::now_micros());  // the days ahead exist before the first batch
+    } catch (const std::exception& e) {
+      // The first batch of each day creates its partitions anyway (BronzeWriter).
+      logger->warn("bronze partition maintenance failed at start error={}", e.what());
+    }
     transformer::TransformerApp app(cfg, contracts::TopicCatalog::load(topics_file, prefix),
                                     registry);
     http::Server server("transformer", registry);
@@ -136,6 +147,7 @@ int main(int argc, char** argv) {
     server.add_readiness_check("data_quality", [&monitor] { return monitor.readiness(); });
     app.start();
     if (dq_interval > 0) monitor.start();
+    bronze.start();
     int bound = server.start(service.host, service.port);
     logger->info("transformer started port={} group={} version={}", bound, cfg.consumer_group,
                  config::pipeline_version());
@@ -146,12 +158,14 @@ int main(int argc, char** argv) {
       // Exit non-zero so the supervisor starts a fresh process; nothing uncommitted is lost.
       logger->critical("transformer cannot continue: {}", app.readiness());
       monitor.stop();
+      bronze.stop();
       app.stop();
       server.stop();
       return 1;
     }
     logger->info("stopping signal={}", sig);
     monitor.stop();
+    bronze.stop();
     app.stop();
     server.stop();
   } catch (const std::exception& e) {

@@ -99,6 +99,13 @@ TEST_F(DqChecksTest, EachCheckFailsWhenItsConditionIsBrokenAndPassesWhenMended) 
        "LIMIT 2; DELETE FROM bronze.events b USING saved s WHERE (b.topic, b.partition, "
        "b.\"offset\") = (s.topic, s.partition, s.\"offset\")",
        "INSERT INTO bronze.events SELECT * FROM saved; DROP TABLE saved"},
+      {"consistency.bronze_unique_offsets",
+       "INSERT INTO bronze.events SELECT topic, partition, \"offset\", event_type, kafka_key, "
+       "kafka_timestamp, request_id, payload, ingested_at + interval '1 microsecond', batch_id, "
+       "pipeline_version FROM bronze.events WHERE event_type = 'user.interaction' LIMIT 1",
+       "DELETE FROM bronze.events b USING (SELECT topic, partition, \"offset\", max(ingested_at) "
+       "AS later FROM bronze.events GROUP BY 1, 2, 3 HAVING count(*) > 1) d WHERE (b.topic, "
+       "b.partition, b.\"offset\", b.ingested_at) = (d.topic, d.partition, d.\"offset\", d.later)"},
       {"consistency.fact_orders_orphans",
        "CREATE TABLE saved AS SELECT * FROM gold.dim_region WHERE region_name = 'APAC'; "
        "DELETE FROM gold.dim_region WHERE region_name = 'APAC'",

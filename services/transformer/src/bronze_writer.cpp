@@ -1,5 +1,6 @@
 #include "bronze_writer.hpp"
 
+#include "bronze_partitions.hpp"
 #include "common/pg/binary_copy.hpp"
 #include "common/text/encoding.hpp"
 
@@ -28,6 +29,13 @@ void storable_text(pg::BinaryCopyWriter& w, const std::string& bytes) {
 }  // namespace
 
 void BronzeWriter::write(pg::Session& session, const Batch& batch, BatchStats& stats) {
+  // ingested_at is the transaction's start, a moment after the batch's: a batch started just
+  // before midnight may land on the next day, hence two days.
+  std::string day = time::format_date(batch.started_at);
+  if (day != partitions_checked_for_) {
+    ensure_bronze_partitions(session, batch.started_at, 2);
+    partitions_checked_for_ = day;
+  }
   pg::BinaryCopyWriter w;
   for (const auto& rec : batch.records) {
     const SourceRecord& s = rec.source;

@@ -7,16 +7,21 @@
 namespace analytics::transformer {
 
 /// bronze.events: every record exactly as it arrived (payload bytes untouched, even invalid
-/// UTF-8), with its log coordinates, whatever silver makes of it. One binary COPY per batch.
+/// UTF-8), with its log coordinates, whatever silver makes of it. One binary COPY per batch,
+/// into the daily partition of its ingestion (migration 008): the first batch of a day on a
+/// connection makes sure that day's and the next day's partitions exist, in case
+/// BronzeMaintenance has not created them ahead.
 class BronzeWriter : public LayerWriter {
  public:
   explicit BronzeWriter(std::string pipeline_version)
       : pipeline_version_(std::move(pipeline_version)) {}
-  void prepare(pg::Session&) override {}
+  // A new connection follows a failed transaction, which may have rolled a creation back.
+  void prepare(pg::Session&) override { partitions_checked_for_.clear(); }
   void write(pg::Session& session, const Batch& batch, BatchStats& stats) override;
 
  private:
   std::string pipeline_version_;
+  std::string partitions_checked_for_;  // the day (YYYY-MM-DD) whose partitions exist
 };
 
 }  // namespace analytics::transformer

@@ -71,6 +71,11 @@ std::vector<SqlCheck> sql_checks() {
       {"consistency.bronze_covers_interactions", "consistency", "critical",
        "bronze rows >= silver rows + quarantine rows (interactions topic)",
        bronze_covers("user.interaction", "silver.interactions")},
+      {"consistency.bronze_unique_offsets", "consistency", "critical",
+       "no Kafka record of the window is in bronze twice",
+       "SELECT count(*), count(*) = 0, count(*) || ' records stored more than once' FROM "
+       "(SELECT 1 FROM bronze.events e WHERE " + in_window("e.ingested_at", "e.batch_id") +
+           " GROUP BY e.topic, e.partition, e.\"offset\" HAVING count(*) > 1) twice"},
       {"consistency.fact_orders_orphans", "consistency", "critical",
        "every fact of the window joins its date, customer, product and region",
        "SELECT count(*), count(*) = 0, count(*) || ' facts with a key missing from its dimension' "

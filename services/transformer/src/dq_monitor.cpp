@@ -19,7 +19,6 @@ DqMonitor::DqMonitor(std::string database_url, DqConfig config, int interval_sec
                      std::function<int64_t()> pending_records, metrics::Registry& registry)
     : database_url_(std::move(database_url)),
       config_(std::move(config)),
-      interval_seconds_(interval_seconds),
       pending_records_(std::move(pending_records)),
       registry_(registry),
       failures_critical_(failures(registry, "critical")),
@@ -27,20 +26,14 @@ DqMonitor::DqMonitor(std::string database_url, DqConfig config, int interval_sec
       run_errors_(registry.counter("transformer_dq_run_errors_total",
                                    "Data-quality runs that could not complete (database errors)")),
       last_run_(registry.gauge("transformer_dq_last_run_timestamp_seconds",
-                               "Unix time of the last completed data-quality run")) {}
+                               "Unix time of the last completed data-quality run")),
+      task_(std::chrono::seconds(interval_seconds), [this] { run_logged(); }) {}
 
 DqMonitor::~DqMonitor() { stop(); }
 
-void DqMonitor::start() { thread_ = std::thread([this] { run(); }); }
+void DqMonitor::start() { task_.start(); }
 
-void DqMonitor::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void DqMonitor::stop() { task_.stop(); }
 
 std::vector<DqResult> DqMonitor::run_once() {
   try {
@@ -87,18 +80,13 @@ std::string DqMonitor::readiness() const {
   return failed_critical_.empty() ? "" : "critical data-quality checks failed: " + failed_critical_;
 }
 
-void DqMonitor::run() {
-  std::unique_lock lock(mu_);
-  while (!wake_.wait_for(lock, std::chrono::seconds(interval_seconds_), [this] { return stop_; })) {
-    lock.unlock();
-    try {
-      run_once();
-    } catch (const std::exception& e) {
-      // The warehouse being down is the pipeline's readiness problem, not a data-quality one.
-      run_errors_.Increment();
-      spdlog::warn("data-quality run failed error={}", e.what());
-    }
-    lock.lock();
+void DqMonitor::run_logged() {
+  try {
+    run_once();
+  } catch (const std::exception& e) {
+    // The warehouse being down is the pipeline's readiness problem, not a data-quality one.
+    run_errors_.Increment();
+    spdlog::warn("data-quality run failed error={}", e.what());
   }
 }
 

@@ -1,18 +1,16 @@
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/metrics/metrics.hpp"
 #include "common/pg/session.hpp"
 #include "dq_checks.hpp"
+#include "periodic_task.hpp"
 
 namespace analytics::transformer {
 
@@ -35,12 +33,12 @@ class DqMonitor {
   std::string readiness() const;
 
  private:
-  void run();
+  /// The periodic step: a run whose database work fails is counted and retried next time.
+  void run_logged();
   void report(const std::vector<DqResult>& results);
 
   std::string database_url_;
   DqConfig config_;
-  int interval_seconds_;
   std::function<int64_t()> pending_records_;
   metrics::Registry& registry_;
   metrics::Counter& failures_critical_;
@@ -51,10 +49,8 @@ class DqMonitor {
   std::unique_ptr<pg::Session> session_;
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stop_ = false;
   std::string failed_critical_;
-  std::thread thread_;
+  PeriodicTask task_;  // last: stopped first, while everything it uses still exists
 };
 
 }  // namespace analytics::transformer
