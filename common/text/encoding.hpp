@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -7,6 +8,10 @@ namespace analytics::text {
 
 /// Lower-case hexadecimal, two digits per byte.
 std::string hex_encode(std::string_view bytes);
+
+/// The bytes of hexadecimal text (either case), or nullopt when it is not an even number of hex
+/// digits.
+std::optional<std::string> hex_decode(std::string_view hex);
 
 /// Standard base64 (RFC 4648) with padding.
 std::string base64_encode(std::string_view bytes);

@@ -1,5 +1,6 @@
 // transformer: Kafka -> bronze -> silver -> gold, exactly once (offsets live in PostgreSQL).
-// `transformer migrate` applies the warehouse migrations and exits.
+// `transformer migrate` applies the warehouse migrations and exits; `transformer replay
+// [--from TS] [--to TS]` rebuilds silver, quarantine and gold from bronze (replay.hpp).
 #include <iostream>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "common/time/iso8601.hpp"
 #include "bronze_partitions.hpp"
 #include "dq_monitor.hpp"
+#include "replay_command.hpp"
 #include "transformer_app.hpp"
 
 using namespace analytics;
@@ -69,7 +71,12 @@ transformer::DqConfig dq_config(config::EnvConfig& env) {
 
 int main(int argc, char** argv) {
   process::block_shutdown_signals();
-  bool migrate_only = argc > 1 && std::string(argv[1]) == "migrate";
+  std::string command = argc > 1 ? argv[1] : "";
+  bool migrate_only = command == "migrate";
+  if (!command.empty() && command != "migrate" && command != "replay") {
+    std::cerr << "usage: transformer [migrate | replay [--from TS] [--to TS]]\n";
+    return 2;
+  }
   config::EnvConfig env;
   auto service = config::read_service_settings(env, 8082);
   transformer::TransformerConfig cfg;
@@ -78,6 +85,9 @@ int main(int argc, char** argv) {
   cfg.kafka_brokers = env.get_string("KAFKA_BROKERS", "127.0.0.1:9092", "bootstrap servers");
   cfg.consumer_group = env.get_string("CONSUMER_GROUP", "transformer", "Kafka consumer group");
   cfg.pii_hmac_key = env.get_secret("PII_HMAC_KEY", "", "HMAC key for e-mails/ids (>= 16 bytes)");
+  cfg.pii_key_version = static_cast<int>(
+      env.get_int("PII_HMAC_KEY_VERSION", 1, 1, 1000000,
+                  "version of PII_HMAC_KEY, stored beside every digest; raise it on rotation"));
   cfg.batch_max_events = static_cast<size_t>(
       env.get_int("BATCH_MAX_EVENTS", 5000, 1, 1000000, "max records per transaction"));
   cfg.batch_max_wait_ms =
@@ -128,6 +138,10 @@ int main(int argc, char** argv) {
       auto applied = pg::apply_migrations(cfg.database_url, migrations);
       logger->info("migrations up to date applied_now={}", applied.size());
       if (migrate_only) return 0;
+    }
+    if (command == "replay") {
+      return transformer::replay_command(std::vector<std::string>(argv + 2, argv + argc), cfg,
+                                         std::cout, std::cerr);
     }
     metrics::Registry registry;
     transformer::BronzeMaintenance bronze(cfg.database_url, bronze_retention_days, registry);

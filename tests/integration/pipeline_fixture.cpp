@@ -58,6 +58,13 @@ void PipelineTest::start_transformer() { transformer_ = make_transformer(registr
 
 std::unique_ptr<transformer::TransformerApp> PipelineTest::make_transformer(
     metrics::Registry& registry, size_t batch_max_events) {
+  auto app = std::make_unique<transformer::TransformerApp>(transformer_config(batch_max_events),
+                                                           *catalog_, registry);
+  app->start();
+  return app;
+}
+
+transformer::TransformerConfig PipelineTest::transformer_config(size_t batch_max_events) const {
   transformer::TransformerConfig cfg;
   cfg.kafka_brokers = env_.kafka_brokers;
   cfg.consumer_group = name_;
@@ -66,9 +73,7 @@ std::unique_ptr<transformer::TransformerApp> PipelineTest::make_transformer(
   cfg.batch_max_wait_ms = 200;
   cfg.batch_max_events = batch_max_events;
   cfg.session_timeout_ms = 6000;
-  auto app = std::make_unique<transformer::TransformerApp>(cfg, *catalog_, registry);
-  app->start();
-  return app;
+  return cfg;
 }
 
 void PipelineTest::produce_to_partition(const std::string& topic, int32_t partition,

@@ -32,6 +32,8 @@ class PipelineTest : public ::testing::Test {
   /// `registry`; smaller `batch_max_events` make more batches (and more batch boundaries).
   std::unique_ptr<transformer::TransformerApp> make_transformer(metrics::Registry& registry,
                                                                 size_t batch_max_events = 5000);
+  /// What make_transformer starts: this test's database, brokers, consumer group and PII key.
+  transformer::TransformerConfig transformer_config(size_t batch_max_events = 5000) const;
   /// Produces one record to `partition` of this test's `topic` (the catalogue name without the
   /// prefix) with librdkafka directly: neither the gateway nor a partitioner picks the place.
   void produce_to_partition(const std::string& topic, int32_t partition, const std::string& key,

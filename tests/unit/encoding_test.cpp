@@ -10,6 +10,15 @@ TEST(EncodingTest, HexIsLowerCaseTwoDigitsPerByte) {
   EXPECT_EQ(hex_encode(std::string("\x00\x0f\xff A", 5)), "000fff2041");
 }
 
+TEST(EncodingTest, HexDecodesWhatHexEncodes) {
+  std::string bytes("\x00\xff{a}\x80", 6);
+  EXPECT_EQ(hex_decode(hex_encode(bytes)), bytes);
+  EXPECT_EQ(hex_decode("7B7d"), "{}");
+  EXPECT_EQ(hex_decode(""), "");
+  EXPECT_EQ(hex_decode("7"), std::nullopt);
+  EXPECT_EQ(hex_decode("zz"), std::nullopt);
+}
+
 TEST(EncodingTest, Base64MatchesRfc4648Vectors) {
   EXPECT_EQ(base64_encode(""), "");
   EXPECT_EQ(base64_encode("f"), "Zg==");

@@ -35,7 +35,10 @@ struct PartitionAdvance {
 /// gap from `expected_next`) and the offset moves that go with them.
 struct Batch {
   std::string batch_id;
-  time::UnixMicros started_at = 0;
+  time::UnixMicros started_at = 0;   // this commit attempt's start (ops.batches.duration_ms)
+  // When its records were read and mapped (lateness and lag are measured from it): bronze's
+  // and silver's ingested_at. A replay gives each batch its original one.
+  time::UnixMicros ingested_at = 0;
   std::vector<BatchRecord> records;
   std::map<PartitionId, PartitionAdvance> advances;
 };

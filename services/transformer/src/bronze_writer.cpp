@@ -9,7 +9,7 @@ namespace {
 
 constexpr const char* kCopyBronze =
     "COPY bronze.events (topic, partition, \"offset\", event_type, kafka_key, kafka_timestamp, "
-    "request_id, payload, batch_id, pipeline_version) FROM STDIN (FORMAT binary)";
+    "request_id, payload, ingested_at, batch_id, pipeline_version) FROM STDIN (FORMAT binary)";
 
 constexpr int64_t kMaxTimestampMs = 253402300800000;  // 10000-01-01T00:00:00Z
 
@@ -29,17 +29,15 @@ void storable_text(pg::BinaryCopyWriter& w, const std::string& bytes) {
 }  // namespace
 
 void BronzeWriter::write(pg::Session& session, const Batch& batch, BatchStats& stats) {
-  // ingested_at is the transaction's start, a moment after the batch's: a batch started just
-  // before midnight may land on the next day, hence two days.
-  std::string day = time::format_date(batch.started_at);
+  std::string day = time::format_date(batch.ingested_at);
   if (day != partitions_checked_for_) {
-    ensure_bronze_partitions(session, batch.started_at, 2);
+    ensure_bronze_partitions(session, batch.ingested_at, 1);
     partitions_checked_for_ = day;
   }
   pg::BinaryCopyWriter w;
   for (const auto& rec : batch.records) {
     const SourceRecord& s = rec.source;
-    w.row(10);
+    w.row(11);
     w.text(s.topic);
     w.int4(s.partition);
     w.int8(s.offset);
@@ -53,6 +51,9 @@ void BronzeWriter::write(pg::Session& session, const Batch& batch, BatchStats& s
     }
     storable_text(w, s.request_id);
     w.bytea(s.payload);
+    // As silver's rows of the batch have it: a replay maps each record with the ingestion
+    // time it had, so lateness and lag come out the same.
+    w.timestamptz(batch.ingested_at);
     w.uuid(batch.batch_id);
     w.text(pipeline_version_);
     if (rec.event_type == "dlq") ++stats.dlq_rows;

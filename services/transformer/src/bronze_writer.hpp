@@ -9,8 +9,8 @@ namespace analytics::transformer {
 /// bronze.events: every record exactly as it arrived (payload bytes untouched, even invalid
 /// UTF-8), with its log coordinates, whatever silver makes of it. One binary COPY per batch,
 /// into the daily partition of its ingestion (migration 008): the first batch of a day on a
-/// connection makes sure that day's and the next day's partitions exist, in case
-/// BronzeMaintenance has not created them ahead.
+/// connection makes sure that day's partition exists, in case BronzeMaintenance has not
+/// created it ahead.
 class BronzeWriter : public LayerWriter {
  public:
   explicit BronzeWriter(std::string pipeline_version)
@@ -18,6 +18,8 @@ class BronzeWriter : public LayerWriter {
   // A new connection follows a failed transaction, which may have rolled a creation back.
   void prepare(pg::Session&) override { partitions_checked_for_.clear(); }
   void write(pg::Session& session, const Batch& batch, BatchStats& stats) override;
+  void forget(pg::Session&, const IngestionRange&) override {}
+  bool derived() const override { return false; }
 
  private:
   std::string pipeline_version_;

@@ -39,16 +39,19 @@ CommitPolicy::CommitPolicy(BatchSink& sink, Hooks hooks) : sink_(sink), hooks_(s
 }
 
 CommitPolicy::Outcome CommitPolicy::commit(std::vector<BatchRecord> records,
-                                           std::map<PartitionId, int64_t> expected_next) {
-  return commit_range(records, 0, records.size(), expected_next);
+                                           std::map<PartitionId, int64_t> expected_next,
+                                           time::UnixMicros ingested_at) {
+  return commit_range(records, 0, records.size(), expected_next, ingested_at);
 }
 
 CommitPolicy::Outcome CommitPolicy::commit_range(std::vector<BatchRecord>& records, size_t begin,
                                                  size_t end,
-                                                 std::map<PartitionId, int64_t>& expected_next) {
+                                                 std::map<PartitionId, int64_t>& expected_next,
+                                                 time::UnixMicros ingested_at) {
   Batch batch;
   batch.batch_id = ids::random_uuid();
   batch.started_at = time::now_micros();
+  batch.ingested_at = ingested_at;
   bool whole = begin == 0 && end == records.size();
   if (whole) {
     batch.records = std::move(records);  // the common case: no copy
@@ -79,9 +82,9 @@ CommitPolicy::Outcome CommitPolicy::commit_range(std::vector<BatchRecord>& recor
       size_t mid = begin + (end - begin) / 2;
       spdlog::warn("batch refused by the warehouse, splitting records={} error={}", end - begin,
                    e.what());
-      Outcome first = commit_range(records, begin, mid, expected_next);
+      Outcome first = commit_range(records, begin, mid, expected_next, ingested_at);
       if (first != Outcome::kCommitted) return first;
-      return commit_range(records, mid, end, expected_next);
+      return commit_range(records, mid, end, expected_next, ingested_at);
     }
     BatchRecord& rec = records[begin];
     if (has_silver_row(rec)) {
@@ -91,7 +94,7 @@ CommitPolicy::Outcome CommitPolicy::commit_range(std::vector<BatchRecord>& recor
           rec.source.topic, rec.source.partition, rec.source.offset, e.what());
       rec.mapped = Quarantined{QuarantineReason::kWarehouseRejected,
                                "[" + e.sqlstate() + "] " + std::string(e.what()).substr(0, 500)};
-      return commit_range(records, begin, end, expected_next);
+      return commit_range(records, begin, end, expected_next, ingested_at);
     }
     // Even bronze refused it: a defect to fix, not data to drop. Keep trying, loudly.
     spdlog::critical(

@@ -38,13 +38,14 @@ class CommitPolicy {
 
   CommitPolicy(BatchSink& sink, Hooks hooks);
 
-  /// Commits `records` (each partition's in order, continuing from `expected_next`) in one or,
-  /// after a refusal, several transactions.
-  Outcome commit(std::vector<BatchRecord> records, std::map<PartitionId, int64_t> expected_next);
+  /// Commits `records` (each partition's in order, continuing from `expected_next`, mapped at
+  /// `ingested_at`) in one or, after a refusal, several transactions.
+  Outcome commit(std::vector<BatchRecord> records, std::map<PartitionId, int64_t> expected_next,
+                 time::UnixMicros ingested_at = time::now_micros());
 
  private:
   Outcome commit_range(std::vector<BatchRecord>& records, size_t begin, size_t end,
-                       std::map<PartitionId, int64_t>& expected_next);
+                       std::map<PartitionId, int64_t>& expected_next, time::UnixMicros ingested_at);
   Outcome commit_with_retry(Batch& batch);
 
   BatchSink& sink_;

@@ -7,14 +7,15 @@
 namespace analytics::transformer {
 namespace {
 
-// The batches committed in the window ($1 seconds) and the earliest of their starts. Every row a
-// batch writes carries its batch id and an ingestion time at or after the batch's start, so
+// The batches committed in the window ($1 seconds) and the earliest of their ingestion times.
+// Every row a batch writes carries its batch id and that ingestion time (quarantine rows a
+// later one), so
 // `in_window` selects exactly the rows of those batches (the time bound lets the planner use
 // the BRIN indexes of migration 006 instead of reading whole tables).
 constexpr const char* kWindow = R"sql(
-WITH w AS (SELECT batch_id, started_at FROM ops.batches
+WITH w AS (SELECT batch_id, coalesce(ingested_at, started_at) AS ingested_at FROM ops.batches
            WHERE committed_at >= now() - make_interval(secs => $1::double precision)),
-     since AS (SELECT coalesce(min(started_at), now()) AS at FROM w)
+     since AS (SELECT coalesce(min(ingested_at), now()) AS at FROM w)
 )sql";
 
 std::string in_window(const std::string& time_column, const std::string& batch_column) {

@@ -38,9 +38,12 @@ void DqMonitor::stop() { task_.stop(); }
 std::vector<DqResult> DqMonitor::run_once() {
   try {
     if (!session_) session_ = std::make_unique<pg::Session>(database_url_);
+    auto started = time::now_micros();
     auto results = run_dq_checks(*session_, config_, pending_records_());
     store_dq_results(*session_, ids::random_uuid(), results);
     report(results);
+    spdlog::info("data-quality run done checks={} duration_ms={}", results.size(),
+                 (time::now_micros() - started) / 1000);
     return results;
   } catch (...) {
     session_.reset();  // a broken connection or transaction: start clean next time

@@ -105,6 +105,14 @@ WHERE (a.first_touch_at, a.touch_event_id, a.utm_source, a.utm_campaign, a.first
 
 }  // namespace
 
+void GoldInteractionsWriter::forget(pg::Session& session, const IngestionRange&) {
+  session.exec("INSERT INTO stage_interaction_deltas SELECT " + delta_columns("-1") +
+               " FROM replaced_interactions");
+  for (const char* stmt : {"apply_interaction_cells", "apply_daily_members", "refresh_attribution"}) {
+    session.exec_prepared(stmt, {});
+  }
+}
+
 void GoldInteractionsWriter::prepare(pg::Session& session) {
   session.exec(kCreateDeltas);
   session.prepare("stage_interaction_deltas", stage_deltas());

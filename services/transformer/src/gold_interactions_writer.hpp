@@ -13,6 +13,9 @@ class GoldInteractionsWriter : public LayerWriter {
  public:
   void prepare(pg::Session& session) override;
   void write(pg::Session& session, const Batch& batch, BatchStats& stats) override;
+  /// Takes the interactions silver just forgot (`replaced_interactions`) out of the cells and
+  /// sets, and recomputes their users' attribution from what silver still holds.
+  void forget(pg::Session& session, const IngestionRange& range) override;
 };
 
 }  // namespace analytics::transformer

@@ -23,21 +23,22 @@ ON CONFLICT (date_key) DO NOTHING)sql";
 // take the (costlier) insert-or-update path.
 std::string upsert_dim_customer() {
   return R"sql(
-INSERT INTO gold.dim_customer (customer_id, customer_name_masked, email_hmac)
-SELECT latest.customer_id, latest.customer_name_masked, latest.email_hmac
-FROM (SELECT DISTINCT ON (customer_id) customer_id, customer_name_masked, email_hmac
+INSERT INTO gold.dim_customer (customer_id, customer_name_masked, email_hmac, pii_key_version)
+SELECT latest.customer_id, latest.customer_name_masked, latest.email_hmac, latest.pii_key_version
+FROM (SELECT DISTINCT ON (customer_id) customer_id, customer_name_masked, email_hmac,
+             pii_key_version
       FROM stage_orders ORDER BY customer_id, )sql" +
          latest_first_sql() + R"sql() latest
-LEFT JOIN LATERAL (SELECT true AS found, c.customer_name_masked, c.email_hmac
+LEFT JOIN LATERAL (SELECT true AS found, c.customer_name_masked, c.email_hmac, c.pii_key_version
                    FROM gold.dim_customer c WHERE c.customer_id = latest.customer_id LIMIT 1) known
        ON true
 WHERE known.found IS NULL
-   OR (known.customer_name_masked, known.email_hmac)
-      IS DISTINCT FROM (latest.customer_name_masked, latest.email_hmac)
+   OR (known.customer_name_masked, known.email_hmac, known.pii_key_version)
+      IS DISTINCT FROM (latest.customer_name_masked, latest.email_hmac, latest.pii_key_version)
 ORDER BY latest.customer_id
 ON CONFLICT (customer_id) DO UPDATE SET
   customer_name_masked = EXCLUDED.customer_name_masked, email_hmac = EXCLUDED.email_hmac,
-  updated_at = now())sql";
+  pii_key_version = EXCLUDED.pii_key_version, updated_at = now())sql";
 }
 
 // SCD1 for a product's category: the latest order of the batch says what it is now.
@@ -135,6 +136,44 @@ GROUP BY 1 HAVING sum(orders) <> 0 ORDER BY 1
 ON CONFLICT (customer_key) DO UPDATE SET orders = a.orders + EXCLUDED.orders)sql";
 
 }  // namespace
+
+void GoldOrdersWriter::forget(pg::Session& session, const IngestionRange& range) {
+  session.exec_params(
+      "INSERT INTO stage_order_deltas SELECT date_key, region_key, product_key, status, "
+      "customer_key, -1, -quantity, -revenue, _ingested_at FROM gold.fact_orders "
+      "WHERE _ingested_at >= $1 AND _ingested_at < $2",
+      {range.from, range.to});
+  session.exec_prepared("apply_cell_deltas", {});
+  session.exec_prepared("apply_customer_deltas", {});
+  session.exec_params("DELETE FROM gold.fact_orders WHERE _ingested_at >= $1 AND _ingested_at < $2",
+                      {range.from, range.to});
+}
+
+void GoldOrdersWriter::settle(pg::Session& session, const IngestionRange& range) {
+  // The latest order of the latest batch: ingested_at, then the later version within a batch.
+  const std::string latest = "ingested_at DESC, " + latest_first_sql();
+  session.exec_params(R"sql(
+UPDATE gold.dim_customer c SET customer_name_masked = l.customer_name_masked,
+  email_hmac = l.email_hmac, pii_key_version = l.pii_key_version, updated_at = now()
+FROM (SELECT DISTINCT ON (customer_id) customer_id, customer_name_masked, email_hmac,
+             pii_key_version
+      FROM silver.orders
+      WHERE customer_id IN (SELECT customer_id FROM silver.orders
+                            WHERE ingested_at >= $1 AND ingested_at < $2)
+      ORDER BY customer_id, )sql" + latest + R"sql() l
+WHERE c.customer_id = l.customer_id
+  AND (c.customer_name_masked, c.email_hmac, c.pii_key_version)
+      IS DISTINCT FROM (l.customer_name_masked, l.email_hmac, l.pii_key_version))sql",
+                      {range.from, range.to});
+  session.exec_params(R"sql(
+UPDATE gold.dim_product p SET category = l.category
+FROM (SELECT DISTINCT ON (product) product, category FROM silver.orders
+      WHERE product IN (SELECT product FROM silver.orders
+                        WHERE ingested_at >= $1 AND ingested_at < $2)
+      ORDER BY product, )sql" + latest + R"sql() l
+WHERE p.product_name = l.product AND p.category <> l.category)sql",
+                      {range.from, range.to});
+}
 
 void GoldOrdersWriter::prepare(pg::Session& session) {
   session.exec(kCreateDeltas);

@@ -12,6 +12,12 @@ class GoldOrdersWriter : public LayerWriter {
  public:
   void prepare(pg::Session& session) override;
   void write(pg::Session& session, const Batch& batch, BatchStats& stats) override;
+  /// Takes the facts written from records ingested in `range` out of the aggregates and deletes
+  /// them; dimensions stay (their keys are stable across a replay).
+  void forget(pg::Session& session, const IngestionRange& range) override;
+  /// A range replay writes its batches after later ones: customers and products of the range
+  /// take their attributes again from their latest silver order, as streaming left them.
+  void settle(pg::Session& session, const IngestionRange& range) override;
 };
 
 }  // namespace analytics::transformer

@@ -9,7 +9,8 @@
 
 namespace analytics::transformer {
 
-PiiProtector::PiiProtector(std::string key) : key_(std::move(key)) {
+PiiProtector::PiiProtector(std::string key, int key_version)
+    : key_(std::move(key)), key_version_(key_version) {
   if (key_.size() < 16) {
     throw std::invalid_argument("PII_HMAC_KEY must be at least 16 bytes");
   }

@@ -11,8 +11,12 @@ namespace analytics::transformer {
 /// Thread-safe after construction.
 class PiiProtector {
  public:
-  /// Throws std::invalid_argument when `key` is shorter than 16 bytes.
-  explicit PiiProtector(std::string key);
+  /// Throws std::invalid_argument when `key` is shorter than 16 bytes. `key_version` is stored
+  /// beside every digest (PII_HMAC_KEY_VERSION), so rows hashed under different keys can be
+  /// told apart after a rotation (docs/warehouse.md).
+  explicit PiiProtector(std::string key, int key_version = 1);
+
+  int key_version() const { return key_version_; }
 
   /// Lower-case hex HMAC-SHA-256 of `value`.
   std::string hmac_hex(std::string_view value) const;
@@ -23,6 +27,7 @@ class PiiProtector {
 
  private:
   std::string key_;
+  int key_version_;
 };
 
 }  // namespace analytics::transformer

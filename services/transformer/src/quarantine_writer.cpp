@@ -12,6 +12,14 @@ constexpr const char* kCopyQuarantine =
 
 }  // namespace
 
+void QuarantineWriter::forget(pg::Session& session, const IngestionRange& range) {
+  session.exec_params(
+      "DELETE FROM silver.quarantine q USING bronze.events b WHERE b.ingested_at >= $1 AND "
+      "b.ingested_at < $2 AND (b.topic, b.partition, b.\"offset\") = "
+      "(q.source_topic, q.source_partition, q.source_offset)",
+      {range.from, range.to});
+}
+
 void QuarantineWriter::write(pg::Session& session, const Batch& batch, BatchStats& stats) {
   pg::BinaryCopyWriter w;
   for (const auto& rec : batch.records) {

@@ -9,6 +9,8 @@ class QuarantineWriter : public LayerWriter {
  public:
   void prepare(pg::Session&) override {}
   void write(pg::Session& session, const Batch& batch, BatchStats& stats) override;
+  /// The quarantine rows of the records ingested in `range` (found through their bronze rows).
+  void forget(pg::Session& session, const IngestionRange& range) override;
 };
 
 }  // namespace analytics::transformer

@@ -28,6 +28,13 @@ constexpr std::pair<std::string_view, RecordMapper> kMappers[] = {
 
 }  // namespace
 
+BatchRecord map_record(SourceRecord source, std::string event_type,
+                       const MappingContext& context) {
+  RecordMapper mapper = mapper_for(event_type);
+  MappedRecord mapped = mapper ? mapper(source, context) : MappedRecord{};
+  return {std::move(source), std::move(event_type), std::move(mapped)};
+}
+
 RecordMapper mapper_for(std::string_view event_type) {
   for (const auto& [type, mapper] : kMappers) {
     if (type == event_type) return mapper;

@@ -22,4 +22,8 @@ using RecordMapper = MappedRecord (*)(const SourceRecord& record, const MappingC
 /// is one entry in the table in record_mappers.cpp and a writer per layer.
 RecordMapper mapper_for(std::string_view event_type);
 
+/// `source` (of catalogue type `event_type`) with what silver makes of it: nothing for a type
+/// silver does not map (the DLQ), else its mapper's row or quarantine entry.
+BatchRecord map_record(SourceRecord source, std::string event_type, const MappingContext& context);
+
 }  // namespace analytics::transformer

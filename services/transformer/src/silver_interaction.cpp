@@ -79,6 +79,7 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
   }
   e.received_at = received_at_field(doc);
   e.user_hmac = pii.hmac_hex(*user_id);
+  e.pii_key_version = pii.key_version();
   e.ingestion_lag_seconds = static_cast<double>(ingested_at - e.occurred_at) / 1e6;
   e.is_late_arrival = e.ingestion_lag_seconds > static_cast<double>(rules.late_after_seconds);
   return e;
@@ -93,6 +94,7 @@ MappedInteraction map_interaction(std::string_view payload, const PiiProtector& 
       [&](nlohmann::json& doc) {
         protect_field(doc, "user_id", "user_hmac",
                       [&](const std::string& id) { return pii.hmac_hex(id); });
+        doc["_pii_key_version"] = pii.key_version();
       });
 }
 

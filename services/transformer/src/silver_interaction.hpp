@@ -27,6 +27,7 @@ struct SilverInteraction {
   double ingestion_lag_seconds = 0;
   bool is_late_arrival = false;
   bool dq_passed = true;  // false when a value had to be defaulted or is missing
+  int32_t pii_key_version = 1;  // the HMAC key version of user_hmac
 };
 
 using MappedInteraction = std::variant<SilverInteraction, Quarantined>;

@@ -92,6 +92,7 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
     o.customer_name_masked = PiiProtector::mask_name(*name);
   }
   if (auto email = string_field(doc, "email")) o.email_hmac = pii.hmac_hex(lower(*email));
+  o.pii_key_version = pii.key_version();
   o.received_at = received_at_field(doc);
 
   o.ingestion_lag_seconds = static_cast<double>(ingested_at - o.order_ts) / 1e6;
@@ -110,6 +111,7 @@ MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
                       [](const std::string& name) { return PiiProtector::mask_name(name); });
         protect_field(doc, "email", "email_hmac",
                       [&](const std::string& email) { return pii.hmac_hex(lower(email)); });
+        doc["_pii_key_version"] = pii.key_version();
       });
 }
 

@@ -48,6 +48,7 @@ struct SilverOrder {
   double ingestion_lag_seconds = 0;
   bool is_late_arrival = false;
   bool dq_passed = true;  // false when a value had to be repaired (defaulted)
+  int32_t pii_key_version = 1;  // the HMAC key version of email_hmac
 };
 
 using MappedOrder = std::variant<SilverOrder, Quarantined>;

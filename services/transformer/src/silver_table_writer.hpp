@@ -39,7 +39,7 @@ void nullable(pg::BinaryCopyWriter& w, const std::optional<T>& v, Write write) {
 }
 
 /// The columns every silver table ends with: when the record was sent and read, its data
-/// quality verdict and where it came from. "Later wins" compares received_at and the source.
+/// quality verdict, which HMAC key version protected it and where it came from. "Later wins" compares received_at and the source.
 template <typename Entity>
 std::vector<SilverColumn<Entity>> lineage_columns() {
   using W = pg::BinaryCopyWriter;
@@ -48,10 +48,11 @@ std::vector<SilverColumn<Entity>> lineage_columns() {
   return {
     {"received_at",           [](W& w, const Row& r) {
                                 nullable(w, r.entity.received_at, [&](auto v) { w.timestamptz(v); }); }},
-    {"ingested_at",           [](W& w, const Row& r) { w.timestamptz(r.batch.started_at); }},
+    {"ingested_at",           [](W& w, const Row& r) { w.timestamptz(r.batch.ingested_at); }},
     {"ingestion_lag_seconds", [](W& w, const Row& r) { w.float8(r.entity.ingestion_lag_seconds); }},
     {"is_late_arrival",       [](W& w, const Row& r) { w.boolean(r.entity.is_late_arrival); }},
     {"dq_passed",             [](W& w, const Row& r) { w.boolean(r.entity.dq_passed); }},
+    {"pii_key_version",       [](W& w, const Row& r) { w.int4(r.entity.pii_key_version); }},
     {"source_topic",          [](W& w, const Row& r) { w.text(r.source.topic); }},
     {"source_partition",      [](W& w, const Row& r) { w.int4(r.source.partition); }},
     {"source_offset",         [](W& w, const Row& r) { w.int8(r.source.offset); }},
@@ -104,6 +105,17 @@ class SilverTableWriter : public LayerWriter {
                    ") ON COMMIT DELETE ROWS");
       session.prepare("keep_" + t_.replaced_stage, keep_replaced_sql());
     }
+  }
+
+  /// Deletes the rows written from records ingested in `range`; with a replaced stage, they go
+  /// there, so the gold writer takes them out of its aggregates.
+  void forget(pg::Session& session, const IngestionRange& range) override {
+    std::string del = "DELETE FROM " + t_.table + " WHERE ingested_at >= $1 AND ingested_at < $2";
+    if (!t_.replaced_stage.empty()) {
+      del = "WITH gone AS (" + del + " RETURNING *) INSERT INTO " + t_.replaced_stage +
+            " SELECT * FROM gone";
+    }
+    session.exec_params(del, {range.from, range.to});
   }
 
   void write(pg::Session& session, const Batch& batch, BatchStats& stats) override {

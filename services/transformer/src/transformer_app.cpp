@@ -25,7 +25,7 @@ TransformerApp::TransformerApp(TransformerConfig config, contracts::TopicCatalog
     : config_(std::move(config)),
       catalog_(std::move(catalog)),
       probe_(registry, catalog_),
-      pii_(config_.pii_hmac_key),
+      pii_(config_.pii_hmac_key, config_.pii_key_version),
       writer_(config_.database_url, config_.consumer_group, config::pipeline_version(),
               config_.synchronous_commit),
       policy_(writer_, commit_hooks()) {
@@ -162,13 +162,14 @@ void TransformerApp::run() {
       for (auto& m : messages) polled.push_back(from_kafka(std::move(m)));
       Selection selected = positions_.take(std::move(polled));
       if (selected.records.empty()) continue;
-      auto records = map_records(std::move(selected.records), time::now_micros());
+      time::UnixMicros ingested_at = time::now_micros();
+      auto records = map_records(std::move(selected.records), ingested_at);
       wait_in_flight();
       // The batch before was fenced: these records were selected from stale positions.
       if (needs_resync_) continue;
       committer_.submit(
-          [this, r = std::move(records), e = std::move(selected.expected_next)]() mutable {
-            return policy_.commit(std::move(r), std::move(e));
+          [this, r = std::move(records), e = std::move(selected.expected_next), ingested_at]() mutable {
+            return policy_.commit(std::move(r), std::move(e), ingested_at);
           });
     } catch (const kafka::FatalKafkaError& e) {
       spdlog::critical("consumer failed fatally, exiting loop error={}", e.what());
@@ -264,10 +265,8 @@ std::vector<BatchRecord> TransformerApp::map_records(std::vector<SourceRecord> s
   std::vector<BatchRecord> records;
   records.reserve(selected.size());
   for (auto& source : selected) {
-    const std::string& event_type = event_type_by_topic_[source.topic];
-    RecordMapper mapper = mapper_for(event_type);
-    MappedRecord mapped = mapper ? mapper(source, context) : MappedRecord{};
-    records.push_back({std::move(source), event_type, std::move(mapped)});
+    std::string event_type = event_type_by_topic_[source.topic];
+    records.push_back(map_record(std::move(source), std::move(event_type), context));
   }
   return records;
 }

@@ -26,6 +26,7 @@ struct TransformerConfig {
   std::string consumer_group = "transformer";
   std::string database_url;
   std::string pii_hmac_key;
+  int pii_key_version = 1;  // stored beside every digest: which key made it
   size_t batch_max_events = 5000;
   int batch_max_wait_ms = 200;  // bounds freshness when traffic is light
   EventTimeRules event_time;  // plausible event times, and when one is late

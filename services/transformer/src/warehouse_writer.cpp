@@ -16,8 +16,8 @@ namespace {
 constexpr const char* kInsertBatch = R"sql(
 INSERT INTO ops.batches (batch_id, consumer_group, started_at, duration_ms, bronze_rows,
                          silver_rows, quarantined_rows, dlq_rows, late_events, max_lag_seconds,
-                         quarantine_by_reason, pipeline_version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12))sql";
+                         quarantine_by_reason, pipeline_version, ingested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13))sql";
 
 // Compare-and-set: succeeds only if nobody else moved the partition since we read it.
 constexpr const char* kAdvanceOffset = R"sql(
@@ -110,11 +110,24 @@ void WarehouseWriter::advance_offsets(pg::Session& s, const Batch& batch) {
   }
 }
 
-BatchStats WarehouseWriter::commit(const Batch& batch) {
+template <typename Work>
+void WarehouseWriter::in_transaction(Work&& work) {
   pg::Session& s = session();
-  BatchStats stats;
   s.exec("BEGIN");
   try {
+    work(s);
+    s.exec("COMMIT");
+  } catch (...) {
+    // The transaction is aborted: drop the connection (its rollback is implicit) so the next
+    // attempt starts clean, and let the caller (CommitPolicy) decide.
+    reset();
+    throw;
+  }
+}
+
+BatchStats WarehouseWriter::commit(const Batch& batch) {
+  BatchStats stats;
+  in_transaction([&](pg::Session& s) {
     // Offsets first: the compare-and-set takes the offset rows' locks, so a zombie or a retry
     // after an unknown commit outcome is fenced here, before it writes any row.
     advance_offsets(s, batch);
@@ -126,14 +139,31 @@ BatchStats WarehouseWriter::commit(const Batch& batch) {
                      std::to_string(stats.silver_rows), std::to_string(stats.quarantined_rows),
                      std::to_string(stats.dlq_rows), std::to_string(stats.late_events),
                      std::to_string(stats.max_lag_seconds),
-                     reasons_json(stats.quarantine_by_reason), pipeline_version_});
-    s.exec("COMMIT");
-  } catch (...) {
-    // The transaction is aborted: drop the connection (its rollback is implicit) so the next
-    // attempt starts clean, and let CommitPolicy decide.
-    reset();
-    throw;
-  }
+                     reasons_json(stats.quarantine_by_reason), pipeline_version_,
+                     time::format_iso8601(batch.ingested_at)});
+  });
+  return stats;
+}
+
+void WarehouseWriter::forget(const IngestionRange& range) {
+  in_transaction([&](pg::Session& s) {
+    for (auto& layer : layers_) layer->forget(s, range);
+  });
+}
+
+void WarehouseWriter::settle(const IngestionRange& range) {
+  in_transaction([&](pg::Session& s) {
+    for (auto& layer : layers_) layer->settle(s, range);
+  });
+}
+
+BatchStats WarehouseWriter::rewrite(const Batch& batch) {
+  BatchStats stats;
+  in_transaction([&](pg::Session& s) {
+    for (auto& layer : layers_) {
+      if (layer->derived()) layer->write(s, batch, stats);
+    }
+  });
   return stats;
 }
 

@@ -29,8 +29,20 @@ class WarehouseWriter : public BatchSink {
   BatchStats commit(const Batch& batch) override;
   void reset() override;
 
+  /// Replay, first step: removes, in one transaction, everything silver, quarantine and gold
+  /// derived from the records ingested in `range` (bronze keeps them).
+  void forget(const IngestionRange& range);
+  /// Replay, then: writes a batch re-read from bronze into every layer but bronze, in one
+  /// transaction, without offsets or an ops.batches row (the original batch has them).
+  BatchStats rewrite(const Batch& batch);
+  /// Replay, last: what depends on batch order (LayerWriter::settle), in one transaction.
+  void settle(const IngestionRange& range);
+
  private:
   pg::Session& session();
+  /// Runs `work` in a transaction on the session; on failure drops the connection and rethrows.
+  template <typename Work>
+  void in_transaction(Work&& work);
   void advance_offsets(pg::Session& s, const Batch& batch);
 
   std::string database_url_;
