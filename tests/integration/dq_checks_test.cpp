@@ -100,12 +100,16 @@ TEST_F(DqChecksTest, EachCheckFailsWhenItsConditionIsBrokenAndPassesWhenMended) 
        "b.\"offset\") = (s.topic, s.partition, s.\"offset\")",
        "INSERT INTO bronze.events SELECT * FROM saved; DROP TABLE saved"},
       {"consistency.bronze_unique_offsets",
-       "INSERT INTO bronze.events SELECT topic, partition, \"offset\", event_type, kafka_key, "
-       "kafka_timestamp, request_id, payload, ingested_at + interval '1 microsecond', batch_id, "
-       "pipeline_version FROM bronze.events WHERE event_type = 'user.interaction' LIMIT 1",
-       "DELETE FROM bronze.events b USING (SELECT topic, partition, \"offset\", max(ingested_at) "
-       "AS later FROM bronze.events GROUP BY 1, 2, 3 HAVING count(*) > 1) d WHERE (b.topic, "
-       "b.partition, b.\"offset\", b.ingested_at) = (d.topic, d.partition, d.\"offset\", d.later)"},
+       // A zombie batch storing a record another batch already holds.
+       "INSERT INTO ops.batches (batch_id, consumer_group, started_at, duration_ms, bronze_rows, "
+       "silver_rows, quarantined_rows, dlq_rows, late_events, pipeline_version, ingested_at) "
+       "VALUES ('00000000-0000-4000-8000-00000000dead', 'zombie', now(), 1, 1, 0, 0, 0, 0, "
+       "'test', now()); INSERT INTO bronze.events SELECT topic, partition, \"offset\", "
+       "event_type, kafka_key, kafka_timestamp, request_id, payload, now(), "
+       "'00000000-0000-4000-8000-00000000dead', pipeline_version FROM bronze.events "
+       "WHERE event_type = 'user.interaction' LIMIT 1",
+       "DELETE FROM bronze.events WHERE batch_id = '00000000-0000-4000-8000-00000000dead'; "
+       "DELETE FROM ops.batches WHERE batch_id = '00000000-0000-4000-8000-00000000dead'"},
       {"consistency.fact_orders_orphans",
        "CREATE TABLE saved AS SELECT * FROM gold.dim_region WHERE region_name = 'APAC'; "
        "DELETE FROM gold.dim_region WHERE region_name = 'APAC'",

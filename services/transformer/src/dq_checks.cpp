@@ -7,125 +7,158 @@
 namespace analytics::transformer {
 namespace {
 
-// The batches committed in the window ($1 seconds) and the earliest of their ingestion times.
-// Every row a batch writes carries its batch id and that ingestion time (quarantine rows a
-// later one), so
-// `in_window` selects exactly the rows of those batches (the time bound lets the planner use
-// the BRIN indexes of migration 006 instead of reading whole tables).
-constexpr const char* kWindow = R"sql(
-WITH w AS (SELECT batch_id, coalesce(ingested_at, started_at) AS ingested_at FROM ops.batches
-           WHERE committed_at >= now() - make_interval(secs => $1::double precision)),
-     since AS (SELECT coalesce(min(ingested_at), now()) AS at FROM w)
-)sql";
+// Each run first reads every window table ONCE into small session tables (one row per batch
+// and partition, per day, per key...), then the checks compare those: a run costs one scan of
+// the window's rows per table, not one per check. The window is the batches committed in the
+// last $1 seconds; every row a batch writes carries its batch id and ingestion time
+// (quarantine rows a later one), and the time bound lets the planner use the BRIN indexes of
+// migration 006 instead of reading whole tables.
+constexpr const char* kCreateScratch = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS dq_batches (batch_id uuid PRIMARY KEY, ingested_at timestamptz)
+  ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS dq_bronze (event_type text, topic text, partition integer,
+  batch_id uuid, n bigint, lo bigint, hi bigint) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS dq_orders (n bigint, incomplete bigint, revenue numeric)
+  ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS dq_clicks (event_date date, n bigint, incomplete bigint,
+  unknown bigint) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS dq_facts (dim text, k bigint, revenue numeric)
+  ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS dq_quarantine (event_type text, n bigint) ON COMMIT DELETE ROWS)sql";
+
+constexpr const char* kSince = "(SELECT coalesce(min(ingested_at), now()) FROM dq_batches)";
 
 std::string in_window(const std::string& time_column, const std::string& batch_column) {
-  return "(" + time_column + " >= (SELECT at FROM since) AND " + batch_column +
-         " IN (SELECT batch_id FROM w))";
+  return "(" + time_column + " >= " + kSince + " AND " + batch_column +
+         " IN (SELECT batch_id FROM dq_batches))";
 }
 
-/// A check done in SQL: one row of (observed, passed, detail).
+/// The statements that fill the scratch tables; the first takes the window ($1 seconds).
+std::vector<std::string> fill_scratch() {
+  return {
+      "INSERT INTO dq_batches SELECT batch_id, coalesce(ingested_at, started_at) FROM "
+      "ops.batches WHERE committed_at >= now() - make_interval(secs => $1::double precision)",
+      "INSERT INTO dq_bronze SELECT e.event_type, e.topic, e.partition, e.batch_id, count(*), "
+      "min(e.\"offset\"), max(e.\"offset\") FROM bronze.events e WHERE " +
+          in_window("e.ingested_at", "e.batch_id") + " GROUP BY 1, 2, 3, 4",
+      "INSERT INTO dq_orders SELECT count(*), count(*) FILTER (WHERE NOT ((o.order_id, "
+      "o.customer_id, o.product, o.category, o.region, o.status, o.quantity, o.price, "
+      "o.revenue, o.order_ts, o.event_date) IS NOT NULL)), coalesce(sum(o.revenue), 0) FROM "
+      "silver.orders o WHERE " + in_window("o.ingested_at", "o.batch_id"),
+      "INSERT INTO dq_clicks SELECT i.event_date, count(*), count(*) FILTER (WHERE NOT "
+      "((i.event_id, i.event_type, i.user_hmac, i.session_id, i.platform, i.occurred_at, "
+      "i.event_date, i.event_hour) IS NOT NULL)), count(*) FILTER (WHERE i.platform NOT IN "
+      "('WEB', 'IOS', 'ANDROID', 'BACKEND') OR i.event_type NOT IN ('page_view', "
+      "'product_view', 'search', 'add_to_cart', 'remove_from_cart', 'checkout_started', "
+      "'purchase')) FROM silver.interactions i WHERE " +
+          in_window("i.ingested_at", "i.batch_id") + " GROUP BY 1",
+      // Every key the window's facts use, each once, in one scan; revenue per day.
+      "INSERT INTO dq_facts SELECT CASE WHEN GROUPING(f.date_key) = 0 THEN 'date' WHEN "
+      "GROUPING(f.customer_key) = 0 THEN 'customer' WHEN GROUPING(f.product_key) = 0 THEN "
+      "'product' ELSE 'region' END, coalesce(f.date_key::bigint, f.customer_key, "
+      "f.product_key, f.region_key), sum(f.revenue) FROM gold.fact_orders f WHERE " +
+          in_window("f._ingested_at", "f._batch_id") +
+          " GROUP BY GROUPING SETS ((f.date_key), (f.customer_key), (f.product_key), "
+          "(f.region_key))",
+      "INSERT INTO dq_quarantine SELECT q.event_type, count(*) FROM silver.quarantine q WHERE " +
+          in_window("q.quarantined_at", "q.batch_id") + " GROUP BY 1",
+  };
+}
+
+/// A check done in SQL over the scratch tables (and a few days of gold): one row of
+/// (observed, passed, detail).
 struct SqlCheck {
   const char* name;
   const char* category;
   const char* severity;
   const char* expected;
-  std::string sql;  // after kWindow
+  std::string sql;
 };
 
-std::string bronze_covers(const std::string& event_type, const std::string& silver_table) {
+std::string bronze_covers(const std::string& event_type, const std::string& silver_count) {
   return "SELECT b - s - q, b >= s + q, format('bronze %s, silver %s, quarantine %s', b, s, q) "
-         "FROM (SELECT (SELECT count(*) FROM bronze.events e WHERE e.event_type = '" +
-         event_type + "' AND " + in_window("e.ingested_at", "e.batch_id") +
-         ") AS b, (SELECT count(*) FROM " + silver_table + " t WHERE " +
-         in_window("t.ingested_at", "t.batch_id") +
-         ") AS s, (SELECT count(*) FROM silver.quarantine q WHERE q.event_type = '" + event_type +
-         "' AND " + in_window("q.quarantined_at", "q.batch_id") + ") AS q) x";
+         "FROM (SELECT (SELECT coalesce(sum(n), 0) FROM dq_bronze WHERE event_type = '" +
+         event_type + "') AS b, (" + silver_count +
+         ") AS s, (SELECT coalesce(sum(n), 0) FROM dq_quarantine WHERE event_type = '" +
+         event_type + "') AS q) x";
 }
 
+// The latest few days the window's facts and interactions fall on: a reconciliation reads a
+// few days of gold and silver, not all of it when orders span months.
+constexpr const char* kFactDays =
+    "(SELECT k FROM dq_facts WHERE dim = 'date' ORDER BY k DESC LIMIT 3)";
+constexpr const char* kClickDays = "(SELECT event_date FROM dq_clicks ORDER BY 1 DESC LIMIT 3)";
+
 std::vector<SqlCheck> sql_checks() {
-  const std::string orders = in_window("o.ingested_at", "o.batch_id");
-  const std::string clicks = in_window("i.ingested_at", "i.batch_id");
-  const std::string facts = in_window("f._ingested_at", "f._batch_id");
+  const std::string fact_days = kFactDays, click_days = kClickDays;
   return {
       {"completeness.silver_orders", "completeness", "critical",
        "no order of the window lacks a required column",
-       "SELECT count(*), count(*) = 0, count(*) || ' orders with a required column null' "
-       "FROM silver.orders o WHERE " + orders +
-           " AND NOT ((o.order_id, o.customer_id, o.product, o.category, o.region, o.status, "
-           "o.quantity, o.price, o.revenue, o.order_ts, o.event_date) IS NOT NULL)"},
+       "SELECT incomplete, incomplete = 0, incomplete || ' orders with a required column null' "
+       "FROM dq_orders"},
       {"completeness.silver_interactions", "completeness", "critical",
        "no interaction of the window lacks a required column",
-       "SELECT count(*), count(*) = 0, count(*) || ' interactions with a required column null' "
-       "FROM silver.interactions i WHERE " + clicks +
-           " AND NOT ((i.event_id, i.event_type, i.user_hmac, i.session_id, i.platform, "
-           "i.occurred_at, i.event_date, i.event_hour) IS NOT NULL)"},
+       "SELECT coalesce(sum(incomplete), 0), coalesce(sum(incomplete), 0) = 0, "
+       "coalesce(sum(incomplete), 0) || ' interactions with a required column null' FROM dq_clicks"},
       {"validity.interaction_enums", "validity", "warning",
        "every interaction's platform and event type is a known value",
-       "SELECT count(*), count(*) = 0, count(*) || ' interactions with an unknown platform or type' "
-       "FROM silver.interactions i WHERE " + clicks +
-           " AND (i.platform NOT IN ('WEB', 'IOS', 'ANDROID', 'BACKEND') OR i.event_type NOT IN "
-           "('page_view', 'product_view', 'search', 'add_to_cart', 'remove_from_cart', "
-           "'checkout_started', 'purchase'))"},
+       "SELECT coalesce(sum(unknown), 0), coalesce(sum(unknown), 0) = 0, "
+       "coalesce(sum(unknown), 0) || ' interactions with an unknown platform or type' FROM dq_clicks"},
       {"consistency.bronze_covers_orders", "consistency", "critical",
        "bronze rows >= silver rows + quarantine rows (orders topic)",
-       bronze_covers("commerce.transaction", "silver.orders")},
+       bronze_covers("commerce.transaction", "SELECT n FROM dq_orders")},
       {"consistency.bronze_covers_interactions", "consistency", "critical",
        "bronze rows >= silver rows + quarantine rows (interactions topic)",
-       bronze_covers("user.interaction", "silver.interactions")},
+       bronze_covers("user.interaction", "SELECT coalesce(sum(n), 0) FROM dq_clicks")},
       {"consistency.bronze_unique_offsets", "consistency", "critical",
-       "no Kafka record of the window is in bronze twice",
-       "SELECT count(*), count(*) = 0, count(*) || ' records stored more than once' FROM "
-       "(SELECT 1 FROM bronze.events e WHERE " + in_window("e.ingested_at", "e.batch_id") +
-           " GROUP BY e.topic, e.partition, e.\"offset\" HAVING count(*) > 1) twice"},
+       "no two batches of the window hold the same Kafka offsets",
+       // Each batch holds one range of offsets per partition (the offsets compare-and-set):
+       // two ranges that overlap mean a record stored twice.
+       "SELECT count(*), count(*) = 0, count(*) || ' batch ranges overlapping the previous "
+       "one' FROM (SELECT lo, max(hi) OVER (PARTITION BY topic, partition ORDER BY lo ROWS "
+       "BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_hi FROM dq_bronze) r "
+       "WHERE lo <= prev_hi"},
       {"consistency.fact_orders_orphans", "consistency", "critical",
        "every fact of the window joins its date, customer, product and region",
-       "SELECT count(*), count(*) = 0, count(*) || ' facts with a key missing from its dimension' "
-       "FROM gold.fact_orders f WHERE " + facts +
-           " AND (NOT EXISTS (SELECT 1 FROM gold.dim_date d WHERE d.date_key = f.date_key)"
-           " OR NOT EXISTS (SELECT 1 FROM gold.dim_customer c WHERE c.customer_key = f.customer_key)"
-           " OR NOT EXISTS (SELECT 1 FROM gold.dim_product p WHERE p.product_key = f.product_key)"
-           " OR NOT EXISTS (SELECT 1 FROM gold.dim_region r WHERE r.region_key = f.region_key))"},
+       "SELECT count(*), count(*) = 0, count(*) || ' keys of the window''s facts missing from "
+       "their dimension' FROM dq_facts WHERE NOT CASE dim "
+       "WHEN 'date' THEN EXISTS (SELECT 1 FROM gold.dim_date d WHERE d.date_key = k) "
+       "WHEN 'customer' THEN EXISTS (SELECT 1 FROM gold.dim_customer c WHERE c.customer_key = k) "
+       "WHEN 'product' THEN EXISTS (SELECT 1 FROM gold.dim_product p WHERE p.product_key = k) "
+       "ELSE EXISTS (SELECT 1 FROM gold.dim_region r WHERE r.region_key = k) END"},
       {"consistency.order_revenue_reconciled", "consistency", "critical",
        "fact_orders revenue = silver.orders revenue for the window's orders",
        "SELECT abs(f - s), f = s, format('fact_orders %s, silver.orders %s', f, s) FROM "
-       "(SELECT (SELECT coalesce(sum(revenue), 0) FROM gold.fact_orders f WHERE " + facts +
-           ") AS f, (SELECT coalesce(sum(revenue), 0) FROM silver.orders o WHERE " + orders +
-           ") AS s) x"},
+       "(SELECT (SELECT coalesce(sum(revenue), 0) FROM dq_facts WHERE dim = 'date') AS f, "
+       "(SELECT revenue FROM dq_orders) AS s) x"},
       {"consistency.kpi_views_match_facts", "consistency", "critical",
-       "vw_kpi_daily_revenue = fact_orders revenue on the days the window's orders fall on",
-       "SELECT abs(v - f), v = f, format('vw_kpi_daily_revenue %s, fact_orders %s, %s days', v, f, n) "
-       "FROM (SELECT (SELECT coalesce(sum(r.revenue), 0) FROM gold.vw_kpi_daily_revenue r "
-       "JOIN gold.dim_date d ON d.full_date = r.date WHERE d.date_key IN (SELECT date_key FROM days)) AS v,"
-       " (SELECT coalesce(sum(revenue), 0) FROM gold.fact_orders WHERE date_key IN "
-       "(SELECT date_key FROM days)) AS f, (SELECT count(*) FROM days) AS n) x"},
+       "vw_kpi_daily_revenue = fact_orders revenue on the latest 3 days the window's orders "
+       "fall on",
+       "SELECT abs(v - f), v = f, format('vw_kpi_daily_revenue %s, fact_orders %s, %s days', v, "
+       "f, n) FROM (SELECT (SELECT coalesce(sum(r.revenue), 0) FROM gold.vw_kpi_daily_revenue r "
+       "JOIN gold.dim_date d ON d.full_date = r.date WHERE d.date_key IN " + fact_days +
+           ") AS v, (SELECT coalesce(sum(revenue), 0) FROM gold.fact_orders WHERE date_key IN " +
+           fact_days + ") AS f, (SELECT count(*) FROM " + fact_days + " d) AS n) x"},
       {"consistency.behaviour_reconciled", "consistency", "critical",
-       "interaction cells = silver.interactions (events and revenue) on the window's days",
+       "interaction cells = silver.interactions (events and revenue) on the latest 3 days of "
+       "the window's interactions",
        "SELECT abs(ce - se) + abs(cr - sr), ce = se AND cr = sr, format('cells %s events %s "
        "revenue, silver %s events %s revenue, %s days', ce, cr, se, sr, n) FROM (SELECT "
-       "(SELECT coalesce(sum(events), 0) FROM gold.agg_interactions_hourly WHERE event_date IN "
-       "(SELECT event_date FROM click_days)) AS ce, (SELECT coalesce(sum(revenue), 0) FROM "
-       "gold.agg_interactions_hourly WHERE event_date IN (SELECT event_date FROM click_days)) AS cr, "
-       "(SELECT count(*) FROM silver.interactions WHERE event_date IN (SELECT event_date FROM "
-       "click_days)) AS se, (SELECT coalesce(sum(revenue), 0) FROM silver.interactions WHERE "
-       "event_date IN (SELECT event_date FROM click_days)) AS sr, (SELECT count(*) FROM "
-       "click_days) AS n) x"},
+       "(SELECT coalesce(sum(events), 0) FROM gold.agg_interactions_hourly WHERE event_date IN " +
+           click_days + ") AS ce, (SELECT coalesce(sum(revenue), 0) FROM "
+           "gold.agg_interactions_hourly WHERE event_date IN " + click_days + ") AS cr, "
+           "(SELECT count(*) FROM silver.interactions WHERE event_date IN " + click_days +
+           ") AS se, (SELECT coalesce(sum(revenue), 0) FROM silver.interactions WHERE "
+           "event_date IN " + click_days + ") AS sr, (SELECT count(*) FROM " + click_days +
+           " d) AS n) x"},
       {"consistency.distinct_counts", "consistency", "critical",
        "each day's user and session counts equal its member sets",
        "SELECT count(*), count(*) = 0, count(*) || ' days x platforms whose counts differ' "
-       "FROM gold.daily_distinct d WHERE d.event_date IN (SELECT event_date FROM click_days) AND "
+       "FROM gold.daily_distinct d WHERE d.event_date IN " + click_days + " AND "
        "(d.users, d.sessions) <> (SELECT count(*) FILTER (WHERE m.member_kind = 'user' AND "
        "m.events > 0), count(*) FILTER (WHERE m.member_kind = 'session' AND m.events > 0) "
        "FROM gold.daily_members m WHERE m.event_date = d.event_date AND m.platform = d.platform)"},
   };
-}
-
-// The days the window's facts and interactions fall on, for the checks above that need them.
-std::string with_days(const std::string& sql) {
-  return std::string(kWindow) +
-         ", days AS (SELECT DISTINCT f.date_key FROM gold.fact_orders f WHERE " +
-         in_window("f._ingested_at", "f._batch_id") +
-         "), click_days AS (SELECT DISTINCT i.event_date FROM silver.interactions i WHERE " +
-         in_window("i.ingested_at", "i.batch_id") + ") " + sql;
 }
 
 double to_double(std::string_view text) {
@@ -142,18 +175,14 @@ std::string fixed(double v) {
 }
 
 void check_quarantine_rates(pg::Session& s, const DqConfig& config, std::vector<DqResult>& out) {
-  const std::string window = std::to_string(config.window_seconds);
-  auto records = s.exec_params(std::string(kWindow) +
-                                   "SELECT coalesce(sum(bronze_rows - dlq_rows), 0) FROM "
-                                   "ops.batches WHERE batch_id IN (SELECT batch_id FROM w)",
-                               {window});
+  auto records = s.exec(
+      "SELECT coalesce(sum(bronze_rows - dlq_rows), 0) FROM ops.batches "
+      "WHERE batch_id IN (SELECT batch_id FROM dq_batches)");
   double total_records = to_double(records.value(0, 0));
-  auto by_reason = s.exec_params(
-      std::string(kWindow) +
-          "SELECT r.key, sum(r.value::bigint) FROM ops.batches b, "
-          "jsonb_each_text(b.quarantine_by_reason) r WHERE b.batch_id IN (SELECT batch_id FROM w) "
-          "GROUP BY r.key",
-      {window});
+  auto by_reason = s.exec(
+      "SELECT r.key, sum(r.value::bigint) FROM ops.batches b, "
+      "jsonb_each_text(b.quarantine_by_reason) r WHERE b.batch_id IN "
+      "(SELECT batch_id FROM dq_batches) GROUP BY r.key");
   std::map<std::string, double> counts;
   double total = 0;
   for (int i = 0; i < by_reason.rows(); ++i) {
@@ -233,10 +262,14 @@ std::map<std::string, RateBand> parse_rate_bands(const std::string& text) {
 std::vector<DqResult> run_dq_checks(pg::Session& s, const DqConfig& config,
                                     int64_t pending_records) {
   std::vector<DqResult> out;
+  s.exec(kCreateScratch);
   s.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
+    auto fills = fill_scratch();
+    s.exec_params(fills[0], {std::to_string(config.window_seconds)});
+    for (size_t i = 1; i < fills.size(); ++i) s.exec(fills[i]);
     for (const auto& c : sql_checks()) {
-      auto row = s.exec_params(with_days(c.sql), {std::to_string(config.window_seconds)});
+      auto row = s.exec(c.sql);
       out.push_back({c.name, c.category, c.severity, row.value(0, 1) == "t",
                      to_double(row.value(0, 0)), c.expected, std::string(row.value(0, 2))});
     }

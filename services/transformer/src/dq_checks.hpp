@@ -17,7 +17,9 @@ struct RateBand {
 struct DqConfig {
   /// How much recent history each run checks: the batches committed in the last this-many
   /// seconds, and the rows they wrote.
-  int64_t window_seconds = 120;  // two runs at the default interval: every batch checked
+  // The default interval and half of it again: every batch is checked once, a few twice, while
+  // a run's cost follows the recent traffic.
+  int64_t window_seconds = 90;
   /// The newest silver row may be this old while records wait in Kafka (seed 000: 15 minutes).
   double freshness_max_seconds = 900;
   /// Per quarantine reason, plus "total" (all reasons) and "*" (any reason not named).

@@ -37,7 +37,13 @@ void DqMonitor::stop() { task_.stop(); }
 
 std::vector<DqResult> DqMonitor::run_once() {
   try {
-    if (!session_) session_ = std::make_unique<pg::Session>(database_url_);
+    if (!session_) {
+      session_ = std::make_unique<pg::Session>(database_url_);
+      // Hash the window's rows in memory; never let a run hold the warehouse for long.
+      session_->exec("SET work_mem = '64MB'");
+      session_->exec("SET statement_timeout = '60s'");
+      session_->exec("SET client_min_messages = warning");  // "already exists, skipping"
+    }
     auto started = time::now_micros();
     auto results = run_dq_checks(*session_, config_, pending_records_());
     store_dq_results(*session_, ids::random_uuid(), results);
