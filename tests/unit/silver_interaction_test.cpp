@@ -159,6 +159,21 @@ TEST_F(MapInteractionTest, APurchaseWithoutProductOrQuantityCountsOneUnitAndFail
   EXPECT_FALSE(e.dq_passed);
 }
 
+TEST_F(MapInteractionTest, AProductOrCategoryOverTheSchemasBoundIsASchemaViolation) {
+  auto long_product = purchase();
+  long_product["product"] = std::string(201, 'p');
+  EXPECT_EQ(expect_quarantined(map(long_product)), QuarantineReason::kSchemaViolation);
+  auto long_category = purchase();
+  long_category["category"] = std::string(101, 'c');
+  EXPECT_EQ(expect_quarantined(map(long_category)), QuarantineReason::kSchemaViolation);
+  auto email = purchase();
+  email["occurred_at"] = "yesterday";
+  email["email"] = "someone@example.com";  // an order's field in an interaction
+  auto safe = std::get<Quarantined>(map(email)).safe_payload;
+  ASSERT_TRUE(safe);
+  EXPECT_EQ(safe->find("someone@"), std::string::npos) << *safe;
+}
+
 TEST_F(MapInteractionTest, ARecordNestedDeepIsMalformedNotACrash) {
   // Written straight to Kafka by another producer: walking (dump, destruction) a document
   // 100,000 levels deep would overflow the stack; the parse refuses it at the limit instead.

@@ -319,6 +319,36 @@ TEST_F(MapTransactionTest, AQuarantinedOrderCarriesAPiiSafeViewWhoseDigestJoinsS
   EXPECT_FALSE(expect_quarantined(map_text("not json")).safe_payload);
 }
 
+TEST_F(MapTransactionTest, PersonalDataIsProtectedWhereverAMisshapedRecordPutsIt) {
+  auto doc = clean();
+  doc["timestamp"] = "not a time";
+  doc["user_id"] = "u-42";                                      // another entity's field
+  doc["customer"] = {{"Email", "Nested@Example.com"}, {"note", "x"}};
+  doc["contacts"] = nlohmann::json::array({{{"EMAIL", "other@example.com"}}});
+  std::string safe_text = *expect_quarantined(map(doc)).safe_payload;
+  for (const char* raw : {"u-42", "Nested@", "other@", "Sarah", "Connor"}) {
+    EXPECT_EQ(safe_text.find(raw), std::string::npos) << raw << " in " << safe_text;
+  }
+  auto safe = nlohmann::json::parse(safe_text);
+  EXPECT_EQ(safe["user_hmac"], pii_.hmac_hex("u-42"));
+  EXPECT_EQ(safe["customer"]["email_hmac"], pii_.hmac_hex("nested@example.com"));
+  EXPECT_EQ(safe["customer"]["note"], "x");
+  EXPECT_TRUE(safe["contacts"][0].contains("email_hmac"));
+  EXPECT_EQ(safe["_pii_key_version"], 1);
+}
+
+TEST_F(MapTransactionTest, ValuesOverTheSchemasBoundsAreSchemaViolations) {
+  // They would end up in index keys (dimensions, KPI cells), where they fail every retry.
+  for (auto [field, length] : {std::pair{"product", 201}, std::pair{"category", 101},
+                               std::pair{"region", 51}}) {
+    auto doc = clean();
+    doc[field] = std::string(static_cast<size_t>(length), 'x');
+    Quarantined q = expect_quarantined(map(doc));
+    EXPECT_EQ(q.reason, QuarantineReason::kSchemaViolation) << field;
+    EXPECT_THAT(q.detail, HasSubstr(field));
+  }
+}
+
 TEST_F(MapTransactionTest, BadCustomerIdIsASchemaViolation) {
   for (nlohmann::json bad :
        {nlohmann::json(0), nlohmann::json("4711"), nlohmann::json(int64_t{2147483648})}) {

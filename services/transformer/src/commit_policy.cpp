@@ -13,12 +13,13 @@ namespace analytics::transformer {
 namespace {
 
 /// A value the sink refuses (SQLSTATE class 22, data exception; 23, integrity constraint,
-/// except unique violations, which mean the offsets and the rows disagree): retrying the same
-/// rows can never succeed, so the offending record must be found and quarantined.
+/// except unique violations, which mean the offsets and the rows disagree; 54000, a value over
+/// a limit such as an index row's size): retrying the same rows can never succeed, so the
+/// offending record must be found and quarantined.
 bool is_data_error(const pg::DbError& e) {
   const std::string& s = e.sqlstate();
   return !e.retryable() && s.size() == 5 &&
-         (s.rfind("22", 0) == 0 || (s.rfind("23", 0) == 0 && s != "23505"));
+         (s.rfind("22", 0) == 0 || (s.rfind("23", 0) == 0 && s != "23505") || s == "54000");
 }
 
 /// A silver row that can become a quarantine entry instead (bronze-only records cannot).

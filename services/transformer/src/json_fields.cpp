@@ -65,13 +65,46 @@ TimestampField timestamp_field(const nlohmann::json& doc, const char* key) {
   return f;
 }
 
-void protect_field(nlohmann::json& doc, const char* field, const char* protected_field,
-                   const std::function<std::string(const std::string&)>& protect) {
-  auto it = doc.find(field);
-  if (it == doc.end()) return;
-  std::string value = it->is_string() ? trim(it->get<std::string>()) : "";
-  doc.erase(field);
-  if (!value.empty()) doc[protected_field] = protect(value);
+namespace {
+
+void protect_recursively(nlohmann::json& node, const PiiProtector& pii) {
+  if (node.is_array()) {
+    for (auto& item : node) protect_recursively(item, pii);
+    return;
+  }
+  if (!node.is_object()) return;
+  struct Replacement {
+    std::string field, protected_field, value;  // protected_field empty: only dropped
+  };
+  std::vector<Replacement> replacements;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string key = lower(it.key());
+    if (key != "email" && key != "customer_name" && key != "user_id") {
+      protect_recursively(it.value(), pii);
+      continue;
+    }
+    std::string value = it->is_string() ? trim(it->get<std::string>()) : "";
+    if (value.empty()) {
+      replacements.push_back({it.key(), "", ""});
+    } else if (key == "email") {
+      replacements.push_back({it.key(), "email_hmac", pii.hmac_hex(lower(value))});
+    } else if (key == "customer_name") {
+      replacements.push_back({it.key(), "customer_name_masked", PiiProtector::mask_name(value)});
+    } else {
+      replacements.push_back({it.key(), "user_hmac", pii.hmac_hex(value)});
+    }
+  }
+  for (const auto& r : replacements) {
+    node.erase(r.field);
+    if (!r.protected_field.empty()) node[r.protected_field] = r.value;
+  }
+}
+
+}  // namespace
+
+void protect_personal_fields(nlohmann::json& doc, const PiiProtector& pii) {
+  protect_recursively(doc, pii);
+  doc["_pii_key_version"] = pii.key_version();
 }
 
 std::string storable_json(const nlohmann::json& doc) {

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,11 +54,13 @@ std::optional<Quarantined> refuse_event_time(const TimestampField& field,
                                              time::UnixMicros ingested_at,
                                              const EventTimeRules& rules);
 
-/// Replaces `doc[field]` by `doc[protected_field] = protect(value)`, the value trimmed as
-/// silver trims it (so a quarantined record's digest joins silver's); drops a field that is
-/// not a string or is blank.
-void protect_field(nlohmann::json& doc, const char* field, const char* protected_field,
-                   const std::function<std::string(const std::string&)>& protect);
+/// A refused record made safe to keep outside bronze: wherever it sits (nested objects and
+/// arrays too) and however it is spelt (`Email`, `EMAIL`), every field holding personal data
+/// of any entity — `email`, `customer_name`, `user_id` — is replaced by what silver stores
+/// instead (`email_hmac`, `customer_name_masked`, `user_hmac`, computed as silver computes
+/// them, so they join silver), or dropped when it is not a non-blank string. The key version
+/// goes beside them as `_pii_key_version`.
+void protect_personal_fields(nlohmann::json& doc, const PiiProtector& pii);
 
 /// `doc` as JSON text PostgreSQL's jsonb accepts: invalid UTF-8 replaced, NUL characters
 /// (which jsonb cannot hold) shown as U+FFFD.

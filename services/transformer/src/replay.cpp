@@ -50,13 +50,22 @@ ReplaySummary replay_from_bronze(WarehouseWriter& writer, const std::string& dat
   pg::Session reader(database_url);
   // One snapshot for the count and the reading: records arriving meanwhile are not replayed.
   reader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  auto total = number<size_t>(
-      reader
-          .exec_params("SELECT count(*) FROM bronze.events WHERE ingested_at >= $1 AND ingested_at < $2",
-                       {range.from, range.to})
-          .value(0, 0));
-  writer.forget(range);
-  reader.exec_params(kDeclareCursor, {range.from, range.to});
+  auto held = reader.exec_params(
+      "SELECT count(*), min(ingested_at), max(ingested_at) + interval '1 microsecond' "
+      "FROM bronze.events WHERE ingested_at >= $1 AND ingested_at < $2",
+      {range.from, range.to});
+  auto total = number<size_t>(held.value(0, 0));
+  if (total == 0) {
+    // Nothing to rebuild from: what silver and gold hold for the range stays.
+    reader.exec("COMMIT");
+    return summary;
+  }
+  // Only what bronze still holds is forgotten and rebuilt: silver and gold rows of days that
+  // retention dropped from bronze stay as they are, and batches committed after the snapshot
+  // are left alone.
+  const IngestionRange held_range{std::string(held.value(0, 1)), std::string(held.value(0, 2))};
+  writer.forget(held_range);
+  reader.exec_params(kDeclareCursor, {held_range.from, held_range.to});
 
   Batch batch;
   auto flush = [&] {
@@ -88,7 +97,7 @@ ReplaySummary replay_from_bronze(WarehouseWriter& writer, const std::string& dat
   }
   flush();
   reader.exec("COMMIT");
-  writer.settle(range);
+  writer.settle(held_range);
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;

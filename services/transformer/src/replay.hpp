@@ -22,7 +22,9 @@ struct ReplaySummary {
 };
 
 /// `transformer replay`: rebuilds silver, quarantine and gold from bronze for the records
-/// ingested in `range` (all of bronze by default), e.g. after a fix to a silver rule.
+/// ingested in `range` (all of bronze by default), e.g. after a fix to a silver rule. The range
+/// is first narrowed to what bronze holds (from its oldest to its newest record in the range):
+/// rows of days that retention dropped from bronze are kept, not deleted.
 /// First `writer.forget(range)` removes what those records produced, in one transaction; then
 /// bronze is read in ingestion order and each original batch is mapped again — with its own
 /// batch id and ingestion time, so lateness, lag and lineage come out as they did — and

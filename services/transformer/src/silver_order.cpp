@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "json_fields.hpp"
@@ -63,10 +64,16 @@ MappedOrder map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
     return schema_violation("customer_id", "not a positive integer");
   }
   o.customer_id = static_cast<int32_t>(cid->get<int64_t>());
-  for (auto [key, target] : {std::pair{"product", &o.product}, std::pair{"category", &o.category},
-                             std::pair{"region", &o.region}, std::pair{"status", &o.status}}) {
+  // The schema's bounds, checked again for producers that skip the gateway: these values end up
+  // in index keys (dimensions, KPI cells), where an oversized one would fail every retry.
+  for (auto [key, target, max] :
+       {std::tuple{"product", &o.product, 200}, std::tuple{"category", &o.category, 100},
+        std::tuple{"region", &o.region, 50}, std::tuple{"status", &o.status, 50}}) {
     auto v = string_field(doc, key);
     if (!v) return schema_violation(key, "missing or empty");
+    if (v->size() > static_cast<size_t>(max)) {
+      return schema_violation(key, "longer than " + std::to_string(max) + " bytes");
+    }
     *target = *v;
   }
   o.status = lower(o.status);
@@ -106,13 +113,7 @@ MappedOrder map_transaction(std::string_view payload, const PiiProtector& pii,
                             time::UnixMicros ingested_at, const EventTimeRules& rules) {
   return map_json_object<MappedOrder>(
       payload, [&](const nlohmann::json& doc) { return map_parsed(doc, pii, ingested_at, rules); },
-      [&](nlohmann::json& doc) {
-        protect_field(doc, "customer_name", "customer_name_masked",
-                      [](const std::string& name) { return PiiProtector::mask_name(name); });
-        protect_field(doc, "email", "email_hmac",
-                      [&](const std::string& email) { return pii.hmac_hex(lower(email)); });
-        doc["_pii_key_version"] = pii.key_version();
-      });
+      [&](nlohmann::json& doc) { protect_personal_fields(doc, pii); });
 }
 
 }  // namespace analytics::transformer
