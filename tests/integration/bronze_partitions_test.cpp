@@ -14,7 +14,6 @@ constexpr int64_t kDay = 86400LL * 1000000;
 
 class BronzePartitionsTest : public PipelineTest {
  protected:
-  std::string q(const std::string& sql) { return query_scalar(database_url_, sql); }
   std::string partitions() {
     return q("SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_inherits i "
              "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'bronze.events'::regclass");

@@ -24,7 +24,6 @@ std::string order(int n, int customer, const char* product, const char* category
 class KpiViewsTest : public PipelineTest {
  protected:
   void post(const std::string& ndjson) { post_ndjson("/v1/events/commerce.transaction", ndjson); }
-  std::string q(const std::string& sql) { return query_scalar(database_url_, sql); }
 };
 
 TEST_F(KpiViewsTest, ViewsOverTheAggregatesGiveTheHandComputedKpisAfterACorrection) {

@@ -29,7 +29,6 @@ std::string click(int n) {
 
 class PiiRotationTest : public PipelineTest {
  protected:
-  std::string q(const std::string& sql) { return query_scalar(database_url_, sql); }
   void post_both(int n, const char* order_timestamp) {
     post_ndjson("/v1/events/commerce.transaction", order(n, order_timestamp));
     post_ndjson("/v1/events/user.interaction", click(n));

@@ -45,6 +45,8 @@ class PipelineTest : public ::testing::Test {
   /// POSTs an NDJSON body to the gateway (e.g. /v1/events/user.interaction); fails the test
   /// unless every event is accepted.
   void post_ndjson(const std::string& path, const std::string& body);
+  /// The first value of `sql`'s first row in this test's database.
+  std::string q(const std::string& sql) { return query_scalar(database_url_, sql); }
   std::string count(const std::string& table);
   /// Polls until `SELECT count(*) FROM table` is `expected` (at most kWaitMs); returns the last.
   std::string wait_count(const std::string& table, size_t expected);

@@ -9,10 +9,7 @@
 namespace analytics::testing {
 namespace {
 
-class QuarantinePiiTest : public PipelineTest {
- protected:
-  std::string q(const std::string& sql) { return query_scalar(database_url_, sql); }
-};
+using QuarantinePiiTest = PipelineTest;
 
 std::string order(int n, const char* timestamp) {
   return R"({"order_id":"00000000-0000-4000-8000-00000000000)" + std::to_string(n) +

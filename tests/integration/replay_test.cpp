@@ -27,7 +27,6 @@ constexpr const char* kVolatile = " - 'quarantine_id' - 'quarantined_at' - 'upda
 
 class ReplayTest : public PipelineTest {
  protected:
-  std::string q(const std::string& sql) { return query_scalar(database_url_, sql); }
 
   /// Every table and view of silver and gold -> a digest of its rows (sorted).
   std::map<std::string, std::string> snapshot() {

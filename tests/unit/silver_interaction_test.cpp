@@ -159,13 +159,16 @@ TEST_F(MapInteractionTest, APurchaseWithoutProductOrQuantityCountsOneUnitAndFail
   EXPECT_FALSE(e.dq_passed);
 }
 
-TEST_F(MapInteractionTest, AProductOrCategoryOverTheSchemasBoundIsASchemaViolation) {
+TEST_F(MapInteractionTest, StringsOverTheSchemasBoundsAreSchemaViolations) {
   auto long_product = purchase();
   long_product["product"] = std::string(201, 'p');
   EXPECT_EQ(expect_quarantined(map(long_product)), QuarantineReason::kSchemaViolation);
   auto long_category = purchase();
   long_category["category"] = std::string(101, 'c');
   EXPECT_EQ(expect_quarantined(map(long_category)), QuarantineReason::kSchemaViolation);
+  auto long_query = purchase();
+  long_query["search_query"] = std::string(501, 'q');
+  EXPECT_EQ(expect_quarantined(map(long_query)), QuarantineReason::kSchemaViolation);
   auto email = purchase();
   email["occurred_at"] = "yesterday";
   email["email"] = "someone@example.com";  // an order's field in an interaction

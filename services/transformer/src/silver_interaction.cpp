@@ -49,13 +49,16 @@ MappedInteraction map_parsed(const nlohmann::json& doc, const PiiProtector& pii,
 
   e.product = string_field(doc, "product");
   e.category = string_field(doc, "category");
-  // The schema's bounds, for producers that skip the gateway: both are keys of the hourly
-  // cells, where an oversized value would fail every retry of its batch.
+  // The schema's bounds, for producers that skip the gateway: product and category are keys of
+  // the hourly cells, where an oversized value would fail every retry of its batch.
   if (e.product && e.product->size() > 200) return schema_violation("product", "longer than 200 bytes");
   if (e.category && e.category->size() > 100) {
     return schema_violation("category", "longer than 100 bytes");
   }
   e.search_query = string_field(doc, "search_query");
+  if (e.search_query && e.search_query->size() > 500) {
+    return schema_violation("search_query", "longer than 500 bytes");
+  }
   e.quantity = quantity_field(doc);
   e.price_cents = price_cents_field(doc);
   bool purchase = e.event_type == "purchase";
