@@ -18,6 +18,9 @@ KPI_API_PORT="${KPI_API_PORT:-8083}"
 export_database_url() {
   export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB}"
 }
+# The stack's warehouse URL with another role, e.g. `database_url_as kpi_reader`.
+database_url_as() { echo "postgresql://$1@127.0.0.1:$PG_PORT/$PG_DB"; }
+
 
 DEBIAN_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config curl ca-certificates openssl
@@ -235,7 +238,9 @@ services_start() {
       transformer) PII_HMAC_KEY="$(pii_key)" HTTP_PORT="$TRANSFORMER_PORT" \
         KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-4000}" \
         start_process transformer "$BIN_DIR/transformer" ;;
-      kpi-api) HTTP_PORT="$KPI_API_PORT" start_process kpi-api "$BIN_DIR/kpi-api" ;;
+      # kpi-api refuses a role that can write: it reads as kpi_reader (migration 011).
+      kpi-api) KPI_DATABASE_URL="${KPI_DATABASE_URL:-$(database_url_as kpi_reader)}" \
+        HTTP_PORT="$KPI_API_PORT" start_process kpi-api "$BIN_DIR/kpi-api" ;;
       *) die "unknown service: $s" ;;
     esac
   done

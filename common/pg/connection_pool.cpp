@@ -12,11 +12,14 @@ ConnectionPool::ConnectionPool(std::string url, size_t size, std::string session
 
 ConnectionPool::~ConnectionPool() = default;
 
-ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<pqxx::connection_base> conn)
-    : pool_(&pool), conn_(std::move(conn)) {}
+ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<pqxx::connection_base> conn,
+                             bool reused)
+    : pool_(&pool), conn_(std::move(conn)), reused_(reused) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), conn_(std::move(other.conn_)) {}
+    : pool_(other.pool_), conn_(std::move(other.conn_)), reused_(other.reused_) {
+  other.pool_ = nullptr;
+}
 
 ConnectionPool::Lease::~Lease() {
   if (pool_) pool_->release(std::move(conn_));
@@ -38,8 +41,9 @@ ConnectionPool::Lease ConnectionPool::acquire(int wait_ms) {
       idle_.pop_back();
     }
   }
+  bool reused = conn && conn->is_open();
   try {
-    if (!conn || !conn->is_open()) {
+    if (!reused) {
       conn = connect(url_);
       if (!session_sql_.empty()) guarded([&] { pqxx::nontransaction(*conn).exec(session_sql_); });
     }
@@ -47,7 +51,16 @@ ConnectionPool::Lease ConnectionPool::acquire(int wait_ms) {
     release(nullptr);
     throw;
   }
-  return Lease(*this, std::move(conn));
+  return Lease(*this, std::move(conn), reused);
+}
+
+void ConnectionPool::discard_idle() {
+  std::vector<std::unique_ptr<pqxx::connection_base>> closing;
+  {
+    std::lock_guard lock(mu_);
+    closing.swap(idle_);
+  }
+  // Closed outside the lock; the slots stay available and open a connection when next used.
 }
 
 void ConnectionPool::release(std::unique_ptr<pqxx::connection_base> conn) {

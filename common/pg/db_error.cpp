@@ -14,6 +14,10 @@ bool is_retryable_sqlstate(const std::string& state) {
   return cls == "40" || cls == "08" || cls == "53" || cls == "57" || state == "55P03";
 }
 
+bool is_connection_lost(const std::string& state) {
+  return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03";
+}
+
 void apply_default_connect_timeout() {
   static std::once_flag once;
   std::call_once(once, [] { setenv("PGCONNECT_TIMEOUT", "5", /*overwrite=*/0); });

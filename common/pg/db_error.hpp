@@ -28,6 +28,10 @@ class DbError : public errors::DependencyError {
 /// Whether a transaction that failed with `sqlstate` may succeed when retried whole.
 bool is_retryable_sqlstate(const std::string& sqlstate);
 
+/// Whether `sqlstate` says the connection itself is gone (class 08, or the server shutting
+/// down or terminating it: 57P01-57P03), rather than the statement failing.
+bool is_connection_lost(const std::string& sqlstate);
+
 /// libpq waits forever for an unresponsive server by default; bound connecting to 5 s unless
 /// the deployment chose a value (PGCONNECT_TIMEOUT, or connect_timeout in the URL, which wins).
 void apply_default_connect_timeout();

@@ -8,6 +8,7 @@
 #include "common/pg/connection_pool.hpp"
 #include "common/process/shutdown_signal.hpp"
 #include "kpi_routes.hpp"
+#include "read_only_role.hpp"
 
 using namespace analytics;
 
@@ -18,7 +19,7 @@ int main() {
   auto database_url =
       env.get_string("KPI_DATABASE_URL", "", "warehouse URL for reads (default: DATABASE_URL)");
   if (database_url.empty()) {
-    database_url = env.get_string("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/analytics",
+    database_url = env.get_string("DATABASE_URL", "postgresql://kpi_reader@127.0.0.1:5433/analytics",
                                   "warehouse");
   }
   auto pool_size = env.get_int("PG_POOL_SIZE", 4, 1, 64, "warehouse connections");
@@ -28,12 +29,21 @@ int main() {
   try {
     // Every session is read-only and time-limited, whatever role it connects as.
     pg::ConnectionPool pool(database_url, static_cast<size_t>(pool_size),
-                            "SET statement_timeout = " + std::to_string(timeout_ms) +
-                                "; SET default_transaction_read_only = on; SET TIME ZONE 'UTC'");
+                            kpi::session_sql(timeout_ms));
+    try {
+      pool.run_read(kpi::require_read_only_role);
+    } catch (const kpi::WritableRoleError& e) {
+      logger->critical("kpi-api refuses to start: {}", e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      // The warehouse may start later: the first request checks the role instead.
+      logger->warn("the warehouse does not answer yet; its role is checked on first use error={}",
+                   e.what());
+    }
     metrics::Registry registry;
     http::Server server("kpi-api", registry);
     server.set_max_body_bytes(service.max_body_bytes);
-    kpi::register_kpi_routes(server, pool);
+    kpi::register_kpi_routes(server, pool, registry);
     int bound = server.start(service.host, service.port);
     logger->info("kpi-api started port={} version={}", bound, config::pipeline_version());
     int sig = process::wait_for_shutdown_signal();

@@ -16,6 +16,7 @@
 #include "common/time/iso8601.hpp"
 #include "bronze_partitions.hpp"
 #include "dq_monitor.hpp"
+#include "reader_passwords.hpp"
 #include "replay_command.hpp"
 #include "transformer_app.hpp"
 
@@ -121,6 +122,11 @@ int main(int argc, char** argv) {
       env.get_string("MIGRATIONS_DIR", config::source_path("services/transformer/migrations"),
                      "warehouse migrations");
   auto migrate_on_start = env.get_bool("MIGRATE_ON_START", true, "apply migrations at start");
+  std::vector<std::pair<std::string, std::string>> role_passwords = {
+      {"kpi_reader", env.get_secret("KPI_READER_PASSWORD", "",
+                                    "password set on kpi_reader when migrating (empty: none)")},
+      {"bi_reader", env.get_secret("BI_READER_PASSWORD", "",
+                                   "password set on bi_reader when migrating (empty: none)")}};
   auto dq = dq_config(env);
   auto bronze_retention_days = static_cast<int>(
       env.get_int("BRONZE_RETENTION_DAYS", 0, 0, 36500,
@@ -137,6 +143,7 @@ int main(int argc, char** argv) {
     if (migrate_only || migrate_on_start) {
       auto applied = pg::apply_migrations(cfg.database_url, migrations);
       logger->info("migrations up to date applied_now={}", applied.size());
+      transformer::set_role_passwords(cfg.database_url, role_passwords);
       if (migrate_only) return 0;
     }
     if (command == "replay") {

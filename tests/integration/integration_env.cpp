@@ -45,6 +45,15 @@ std::string create_database(const IntegrationEnv& env, const std::string& name) 
   return url.substr(0, slash) + "/" + name + params;
 }
 
+std::string url_with_user(const std::string& url, const std::string& user) {
+  size_t host = url.find("://");
+  host = host == std::string::npos ? 0 : host + 3;
+  size_t at = url.find('@', host);
+  size_t slash = url.find('/', host);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash)) host = at + 1;
+  return url.substr(0, url.find("://") + 3) + user + "@" + url.substr(host);
+}
+
 void drop_database(const IntegrationEnv& env, const std::string& name) {
   pqxx::connection admin(env.admin_database_url);
   pqxx::nontransaction(admin).exec("DROP DATABASE IF EXISTS " + admin.quote_name(name) +

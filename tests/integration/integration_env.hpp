@@ -22,6 +22,9 @@ std::string unique_name(const std::string& stem);
 std::string create_database(const IntegrationEnv& env, const std::string& name);
 void drop_database(const IntegrationEnv& env, const std::string& name);
 
+/// `url` (postgresql://[user[:password]@]host...) connecting as `user`, without a password.
+std::string url_with_user(const std::string& url, const std::string& user);
+
 /// Creates every catalogue topic under `prefix` on the dev broker.
 void create_topics(const IntegrationEnv& env, const std::string& prefix);
 

@@ -39,8 +39,11 @@ void PipelineTest::SetUp() {
   start_transformer();
 
   pool_ = std::make_unique<pg::ConnectionPool>(database_url_, 2, "SET TIME ZONE 'UTC'");
+  // kpi-api as deployed: the kpi_reader role (migration 011), its own read-only sessions.
+  kpi_pool_ = std::make_unique<pg::ConnectionPool>(url_with_user(database_url_, "kpi_reader"), 2,
+                                                   kpi::session_sql(5000));
   kpi_ = std::make_unique<http::Server>("kpi-api", registry_);
-  kpi::register_kpi_routes(*kpi_, *pool_);
+  kpi::register_kpi_routes(*kpi_, *kpi_pool_, registry_);
   kpi_port_ = kpi_->start("127.0.0.1", 0);
 }
 
@@ -51,6 +54,7 @@ void PipelineTest::TearDown() {
   if (eventgen_) eventgen_->stop();
   transformer_.reset();
   pool_.reset();
+  kpi_pool_.reset();
   if (!name_.empty()) drop_database(env_, name_);
 }
 

@@ -60,7 +60,8 @@ class PipelineTest : public ::testing::Test {
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<gateway::EventIngestor> ingestor_;
   std::unique_ptr<transformer::TransformerApp> transformer_;
-  std::unique_ptr<pg::ConnectionPool> pool_;
+  std::unique_ptr<pg::ConnectionPool> pool_;      // superuser: what tests inspect
+  std::unique_ptr<pg::ConnectionPool> kpi_pool_;  // kpi-api's, as kpi_reader
   int eventgen_port_ = 0, gateway_port_ = 0, kpi_port_ = 0;
 };
 

@@ -23,7 +23,7 @@ TEST(KpiRoutesTest, AWarehouseThatDoesNotAnswerIsSaidWithoutItsConnectionDetails
   metrics::Registry registry;
   pg::ConnectionPool pool(kUnreachable, 1);
   http::Server server("kpi-api", registry);
-  register_kpi_routes(server, pool);
+  register_kpi_routes(server, pool, registry);
   int port = server.start("127.0.0.1", 0);
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(10, 0);
