@@ -24,6 +24,11 @@ int main() {
   }
   auto pool_size = env.get_int("PG_POOL_SIZE", 4, 1, 64, "warehouse connections");
   auto timeout_ms = env.get_int("STATEMENT_TIMEOUT_MS", 5000, 100, 600000, "per-query limit");
+  kpi::CacheLimits cache;
+  cache.entries = static_cast<size_t>(env.get_int(
+      "KPI_CACHE_ENTRIES", 1000, 0, 1000000, "answers kept until the warehouse changes (0 = none)"));
+  cache.bytes = static_cast<size_t>(env.get_int("KPI_CACHE_MB", 64, 1, 65536,
+                                                "memory for kept answers, in MB")) << 20;
   if (!env.check(std::cerr)) return 2;
   auto logger = logging::init("kpi-api", service.log_level);
   try {
@@ -43,7 +48,7 @@ int main() {
     metrics::Registry registry;
     http::Server server("kpi-api", registry);
     server.set_max_body_bytes(service.max_body_bytes);
-    kpi::register_kpi_routes(server, pool, registry);
+    kpi::register_kpi_routes(server, pool, registry, cache);
     int bound = server.start(service.host, service.port);
     logger->info("kpi-api started port={} version={}", bound, config::pipeline_version());
     int sig = process::wait_for_shutdown_signal();

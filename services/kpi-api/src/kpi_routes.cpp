@@ -18,14 +18,10 @@
 namespace analytics::kpi {
 namespace {
 
-// Up to 1,000 answers or 64 MB: every endpoint with a few dozen filter combinations.
-constexpr size_t kCacheEntries = 1000;
-constexpr size_t kCacheBytes = 64u << 20;
-
 struct KpiState {
-  KpiState(pg::ConnectionPool& p, metrics::Registry& registry)
+  KpiState(pg::ConnectionPool& p, metrics::Registry& registry, CacheLimits limits)
       : pool(p),
-        cache(kCacheEntries, kCacheBytes),
+        cache(limits.entries, limits.bytes),
         hits(registry.counter("kpi_cache_requests_total",
                               "KPI answers served from the in-process cache, or computed",
                               {{"result", "hit"}})),
@@ -168,8 +164,8 @@ std::string session_sql(int statement_timeout_ms) {
 }
 
 void register_kpi_routes(http::Server& server, pg::ConnectionPool& pool,
-                         metrics::Registry& registry) {
-  auto state = std::make_shared<KpiState>(pool, registry);
+                         metrics::Registry& registry, CacheLimits cache) {
+  auto state = std::make_shared<KpiState>(pool, registry, cache);
   std::string list = nlohmann::json{{"endpoints", endpoint_list()}}.dump();
   server.get("/v1/kpi", [list](const httplib::Request&, httplib::Response& res) {
     res.set_content(list, "application/json");

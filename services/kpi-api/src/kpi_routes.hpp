@@ -8,6 +8,12 @@
 
 namespace analytics::kpi {
 
+/// How many answers the in-process cache keeps (0 entries: none, every request is computed).
+struct CacheLimits {
+  size_t entries = 1000;
+  size_t bytes = 64u << 20;
+};
+
 /// What every warehouse session of kpi-api runs first: read-only, time-limited, UTC.
 std::string session_sql(int statement_timeout_ms);
 
@@ -17,6 +23,6 @@ std::string session_sql(int statement_timeout_ms);
 /// reused from an in-process cache until the warehouse changes (answer_cache.hpp). The first
 /// connection's role is checked to be read-only; a writable one gets 500s and a critical log.
 void register_kpi_routes(http::Server& server, pg::ConnectionPool& pool,
-                         metrics::Registry& registry);
+                         metrics::Registry& registry, CacheLimits cache = {});
 
 }  // namespace analytics::kpi
