@@ -270,6 +270,7 @@ Server::~Server() { stop(); }
 
 Server::RouteHandler Server::instrument(const std::string& method, const std::string& pattern,
                                         Handler handler, QueryParameters allowed) {
+  routes_.emplace_back(method, pattern);
   // Looked up once per route, not per request; the status counter depends on the answer.
   metrics::Histogram& latency =
       registry_.histogram("http_request_duration_seconds", "HTTP request latency",

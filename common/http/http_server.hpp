@@ -107,6 +107,10 @@ class Server {
   void del(const std::string& pattern, Handler handler, QueryParameters allowed = {});
   void add_readiness_check(const std::string& name, ReadinessCheck check);
 
+  /// (method, pattern) of every route registered through get()/post()/del(), in order: what a
+  /// test checks the API documentation against.
+  const std::vector<std::pair<std::string, std::string>>& routes() const { return routes_; }
+
   /// Largest request body, in bytes after decompression (default kDefaultMaxBodyBytes).
   void set_max_body_bytes(size_t bytes);
   size_t max_body_bytes() const;
@@ -130,6 +134,7 @@ class Server {
   metrics::Registry& registry_;
   std::unique_ptr<detail::GuardedServer> server_;
   std::vector<std::pair<std::string, ReadinessCheck>> checks_;
+  std::vector<std::pair<std::string, std::string>> routes_;
   std::thread thread_;
   bool fallback_routes_registered_ = false;
 };
