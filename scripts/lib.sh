@@ -21,13 +21,16 @@ export_database_url() {
 # The stack's warehouse URL with another role, e.g. `database_url_as kpi_reader`.
 database_url_as() { echo "postgresql://$1@127.0.0.1:$PG_PORT/$PG_DB"; }
 
-
 DEBIAN_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config curl ca-certificates openssl
   librdkafka-dev kcat libpqxx-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
   libssl-dev zlib1g-dev libvalijson-dev libsimdjson-dev libre2-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
+  chromium  # the dashboard's browser test (headless)
 )
+# npm installs the dashboard's chart library; a machine with its own Node.js keeps it.
+command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(nodejs npm)
+DASHBOARD_DIR_SRC="$ROOT/services/kpi-api/dashboard"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -52,6 +55,16 @@ build() {
     cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
   fi
   cmake --build "$BUILD_DIR"
+  dashboard_deps
+}
+
+# The dashboard's npm packages, exactly as package-lock.json pins them (again when it changes).
+dashboard_deps() {
+  local stamp="$DASHBOARD_DIR_SRC/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$DASHBOARD_DIR_SRC/package-lock.json" -nt "$stamp" ]; then
+    log "installing the dashboard's npm packages (npm ci)"
+    (cd "$DASHBOARD_DIR_SRC" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
 }
 
 # PostgreSQL refuses to run as root: run its tools as the postgres user then.

@@ -7,6 +7,7 @@
 #include "common/logging/logging.hpp"
 #include "common/pg/connection_pool.hpp"
 #include "common/process/shutdown_signal.hpp"
+#include "dashboard_routes.hpp"
 #include "kpi_routes.hpp"
 #include "read_only_role.hpp"
 
@@ -29,6 +30,9 @@ int main() {
       "KPI_CACHE_ENTRIES", 1000, 0, 1000000, "answers kept until the warehouse changes (0 = none)"));
   cache.bytes = static_cast<size_t>(env.get_int("KPI_CACHE_MB", 64, 1, 65536,
                                                 "memory for kept answers, in MB")) << 20;
+  auto dashboard_dir =
+      env.get_string("DASHBOARD_DIR", config::source_path("services/kpi-api/dashboard"),
+                     "the dashboard's files (Chart.js installed there by npm ci)");
   if (!env.check(std::cerr)) return 2;
   auto logger = logging::init("kpi-api", service.log_level);
   try {
@@ -49,6 +53,7 @@ int main() {
     http::Server server("kpi-api", registry);
     server.set_max_body_bytes(service.max_body_bytes);
     kpi::register_kpi_routes(server, pool, registry, cache);
+    kpi::register_dashboard_routes(server, dashboard_dir);
     int bound = server.start(service.host, service.port);
     logger->info("kpi-api started port={} version={}", bound, config::pipeline_version());
     int sig = process::wait_for_shutdown_signal();

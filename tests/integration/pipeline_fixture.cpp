@@ -7,6 +7,7 @@
 #include "common/pg/migrator.hpp"
 #include "eventgen_routes.hpp"
 #include "gateway_routes.hpp"
+#include "dashboard_routes.hpp"
 #include "kpi_routes.hpp"
 
 namespace analytics::testing {
@@ -44,6 +45,7 @@ void PipelineTest::SetUp() {
                                                    kpi::session_sql(5000));
   kpi_ = std::make_unique<http::Server>("kpi-api", registry_);
   kpi::register_kpi_routes(*kpi_, *kpi_pool_, registry_);
+  kpi::register_dashboard_routes(*kpi_, config::source_path("services/kpi-api/dashboard"));
   kpi_port_ = kpi_->start("127.0.0.1", 0);
 }
 

@@ -11,6 +11,7 @@
 #include "common/http/http_server.hpp"
 #include "common/metrics/metrics.hpp"
 #include "common/pg/connection_pool.hpp"
+#include "dashboard_routes.hpp"
 #include "kpi_routes.hpp"
 
 namespace analytics {
@@ -62,7 +63,8 @@ TEST(OpenApiRoutesTest, EveryRouteKpiApiRegistersIsDocumented) {
   pg::ConnectionPool pool("postgresql://nobody@127.0.0.1:1/none", 1);
   http::Server server("kpi-api", registry);
   kpi::register_kpi_routes(server, pool, registry);
-  ASSERT_GE(server.routes().size(), 18u);
+  kpi::register_dashboard_routes(server, "/nonexistent");
+  ASSERT_GE(server.routes().size(), 20u);
   for (const auto& [method, pattern] : server.routes()) {
     EXPECT_TRUE(documented(docs, method, pattern)) << method << " " << pattern
                                                    << " is not in docs/openapi.yaml";
