@@ -81,8 +81,11 @@ Try:
   curl -X POST -H 'Content-Type: application/json' -H "X-API-Key: \$(cat $RUN_DIR/gateway_api_key)" \\
        --data-binary @event.json $gateway/v1/events/commerce.transaction
   curl $gateway/v1/schemas
-  curl $kpi/v1/kpi/summary
+  open $kpi/ in a browser (the dashboard)
+  curl $kpi/v1/kpi                      # every KPI and pipeline endpoint with its parameters
+  curl '$kpi/v1/kpi/summary?region=APAC'
   curl -H 'Accept: text/csv' $kpi/v1/kpi/sales-by-region
+  curl $kpi/v1/pipeline/quality
   curl http://127.0.0.1:$TRANSFORMER_PORT/metrics
   psql $DATABASE_URL
 URLS
