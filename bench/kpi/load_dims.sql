@@ -38,9 +38,10 @@ CROSS JOIN LATERAL (
                                   WHEN 'checkout_started' THEN 4 ELSE 2 END))::bigint AS n
   FROM gold.dim_product p
   CROSS JOIN unnest(ARRAY['product_view', 'add_to_cart', 'checkout_started', 'purchase']) et
+  WHERE pl IS NOT NULL  -- correlated, so each hour and platform draws its own counts
   UNION ALL
   SELECT et, '', '', (1 + random() * 60)::bigint
-  FROM unnest(ARRAY['page_view', 'search']) et) c;
+  FROM unnest(ARRAY['page_view', 'search']) et WHERE pl IS NOT NULL) c;
 
 -- Distinct users and sessions per day and platform ('' = all platforms).
 INSERT INTO gold.daily_distinct
@@ -56,7 +57,7 @@ SELECT md5('user-' || i), t, 'e' || i,
        (ARRAY['brand', 'collab', 'weekly', 'gift_guide'])[1 + i % 4],
        CASE WHEN i % 8 = 0 THEN t + interval '2 hours' END
 FROM generate_series(1, 200000) i,
-     LATERAL (SELECT now() - random() * (:days * interval '1 day') AS t) x;
+     LATERAL (SELECT now() - random() * (:days * interval '1 day') AS t WHERE i > 0) x;
 
 -- One batch a minute with its quarantine counts, a data-quality run every 10 minutes, and the
 -- stored offsets of 24 partitions.

@@ -10,9 +10,10 @@ SELECT lpad(to_hex(i), 32, '0')::uuid, to_char(ts, 'YYYYMMDD')::int, 1 + (random
        (ARRAY['completed', 'returned', 'pending'])[1 + i % 3], ts, now(),
        '00000000-0000-4000-8000-000000000000'
 FROM generate_series(:first, :last) i,
+     -- `i > 0` ties the subquery to each row: uncorrelated, it would run once for all of them.
      LATERAL (SELECT now() - random() * ((:days - 1) * interval '1 day') AS ts,
                      (1 + random() * 9)::int AS q,
-                     round((5.99 + random() * 994)::numeric, 2) AS p) x;
+                     round((5.99 + random() * 994)::numeric, 2) AS p WHERE i > 0) x;
 TRUNCATE gold.agg_orders_daily, gold.agg_customer_orders;
 INSERT INTO gold.agg_orders_daily
 SELECT date_key, region_key, product_key, status, count(*), sum(quantity), sum(revenue),

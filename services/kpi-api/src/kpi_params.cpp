@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "common/http/http_server.hpp"
 #include "common/text/encoding.hpp"
