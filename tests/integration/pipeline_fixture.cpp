@@ -5,9 +5,9 @@
 
 #include "common/config/build_info.hpp"
 #include "common/pg/migrator.hpp"
+#include "dashboard_routes.hpp"
 #include "eventgen_routes.hpp"
 #include "gateway_routes.hpp"
-#include "dashboard_routes.hpp"
 #include "kpi_routes.hpp"
 
 namespace analytics::testing {
