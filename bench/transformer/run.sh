@@ -94,7 +94,7 @@ fresh_warehouse() {
 }
 
 for prefix in "${PREFIX[@]}"; do
-  curl -fsS -o /dev/null -X POST -d "{\"prefix\":\"$prefix\"}" \
+  curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d "{\"prefix\":\"$prefix\"}" \
     "http://127.0.0.1:$BROKER_CONTROL_PORT/v1/topics" || die "could not create topics $prefix*"
 done
 

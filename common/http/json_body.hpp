@@ -17,6 +17,14 @@ namespace analytics::http {
 /// error (invalid UTF-8 included), the depth limit, or a number out of double's range.
 nlohmann::json parse_json_body(std::string_view body, size_t max_depth = kDefaultMaxJsonDepth);
 
+/// The media type of a Content-Type header value, lower-cased, without parameters or spaces:
+/// "Application/JSON; charset=utf-8" -> "application/json".
+std::string media_type(std::string_view content_type);
+
+/// Throws ApiError(415, "unsupported_media_type") unless `content_type` is application/json
+/// (any parameters): what endpoints that take a JSON body ask of a non-empty one.
+void require_json_content_type(std::string_view content_type);
+
 namespace detail {
 
 /// `value` as T; another JSON type, or an integer out of T's range, is the client's mistake.

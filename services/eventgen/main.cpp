@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "common/auth/api_keys_from_env.hpp"
 #include "common/config/build_info.hpp"
 #include "common/config/env_config.hpp"
 #include "common/http/http_server.hpp"
@@ -111,6 +112,12 @@ int main(int argc, char** argv) {
       env.get_double("DUPLICATE_RATE", 0.02, 0, 1, "default share of ids reused within a batch");
   load.late_rate = env.get_double("LATE_RATE", 0.03, 0, 1,
                                   "default share of interaction sessions arriving hours late");
+  auto keys = auth::api_keys_from_env(env, "EVENTGEN", "who may start and stop load jobs");
+  if (!load_cli && !auth::is_loopback_host(service.host) && keys.empty()) {
+    env.add_error("HTTP_HOST " + service.host +
+                  " is reachable from other machines: set EVENTGEN_API_KEYS, or keep eventgen "
+                  "on a loopback address (POST /v1/load makes it send events to the gateway)");
+  }
   if (!env.check(std::cerr)) return 2;
   if (load_cli) return run_load_cli(argc, argv, load);
 
@@ -121,7 +128,7 @@ int main(int argc, char** argv) {
     http::Server server("eventgen", registry);
     server.set_max_body_bytes(service.max_body_bytes);
     eventgen::register_eventgen_routes(server, registry, load.rates, load.late_rate);
-    eventgen::register_load_routes(server, jobs, load);
+    eventgen::register_load_routes(server, jobs, load, keys);
     int bound = server.start(service.host, service.port);
     logger->info("eventgen started port={} gateway={} version={}", bound, load.gateway_url,
                  config::pipeline_version());

@@ -1,10 +1,8 @@
 // ingest-gateway: HTTP front door. Validates events against proto/ schemas, produces valid ones
 // with acks=all and rejected ones to the dead-letter topic, answers per record.
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
-#include "common/auth/api_keys.hpp"
+#include "common/auth/api_keys_from_env.hpp"
 #include "common/config/build_info.hpp"
 #include "common/config/env_config.hpp"
 #include "common/contracts/schema_registry.hpp"
@@ -18,20 +16,6 @@
 #include "gateway_routes.hpp"
 
 using namespace analytics;
-
-namespace {
-
-/// The key file's text; empty for no file. Throws when a named file cannot be read.
-std::string read_key_file(const std::string& path) {
-  if (path.empty()) return "";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 int main() {
   process::block_shutdown_signals();
@@ -62,16 +46,7 @@ int main() {
   } catch (const std::exception& e) {
     env.add_error(std::string("KAFKA_PRODUCER_CONFIG: ") + e.what());
   }
-  auto api_keys_text = env.get_secret(
-      "GATEWAY_API_KEYS", "", "API keys: KEY or KEY@type1|type2, comma-separated (empty: open)");
-  auto api_keys_file = env.get_string("GATEWAY_API_KEYS_FILE", "",
-                                      "file of API keys, one entry per line, # comments");
-  auth::ApiKeys api_keys;
-  try {
-    api_keys = auth::ApiKeys::parse(api_keys_text + "\n" + read_key_file(api_keys_file));
-  } catch (const std::exception& e) {
-    env.add_error(std::string("GATEWAY_API_KEYS / GATEWAY_API_KEYS_FILE: ") + e.what());
-  }
+  auto api_keys = auth::api_keys_from_env(env, "GATEWAY", "who may post events");
   if (!env.check(std::cerr)) return 2;
   auto logger = logging::init("ingest-gateway", service.log_level);
   if (api_keys.empty()) {

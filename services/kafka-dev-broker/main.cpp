@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/auth/api_keys_from_env.hpp"
 #include "common/config/build_info.hpp"
 #include "common/config/env_config.hpp"
 #include "common/contracts/topic_catalog.hpp"
@@ -24,6 +25,12 @@ int main() {
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
   auto bootstrap_file =
       env.get_string("DEV_BROKER_BOOTSTRAP_FILE", "", "write the bootstrap address to this file");
+  auto keys = auth::api_keys_from_env(env, "DEV_BROKER", "who may change the cluster");
+  if (!auth::is_loopback_host(service.host) && keys.empty()) {
+    env.add_error("HTTP_HOST " + service.host +
+                  " is reachable from other machines: set DEV_BROKER_API_KEYS, or keep the "
+                  "control API on a loopback address");
+  }
   if (!env.check(std::cerr)) return 2;
   auto logger = logging::init("kafka-dev-broker", service.log_level);
 
@@ -35,7 +42,7 @@ int main() {
     metrics::Registry registry;
     http::Server server("kafka-dev-broker", registry);
     server.set_max_body_bytes(service.max_body_bytes);
-    dev_broker::register_control_api(server, cluster, catalog);
+    dev_broker::register_control_api(server, cluster, catalog, keys);
     int bound = server.start(service.host, service.port);
 
     std::string bootstrap = cluster.bootstrap_servers();

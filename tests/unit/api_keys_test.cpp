@@ -3,8 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "common/auth/api_keys_from_env.hpp"
 
 namespace analytics::auth {
 namespace {
@@ -61,6 +67,49 @@ TEST(PresentedKeyTest, XApiKeyFirstThenBearer) {
   EXPECT_EQ(presented_key("", "Basic dXNlcjpwYXNz"), "");
   EXPECT_EQ(presented_key("", "Bearer"), "");
   EXPECT_EQ(presented_key("", ""), "");
+}
+
+using Vars = std::map<std::string, std::string>;
+
+TEST(ApiKeysFromEnvTest, KeysFromTheVariableAndTheFileAreMerged) {
+  std::string file = ::testing::TempDir() + "/operator-keys";
+  std::ofstream(file) << "# operators\n" << kOrders << "@load\n";
+  config::EnvConfig env(Vars{{"EVENTGEN_API_KEYS", kAll}, {"EVENTGEN_API_KEYS_FILE", file}});
+  auto keys = api_keys_from_env(env, "EVENTGEN", "who may start load jobs");
+  std::ostringstream errors;
+  EXPECT_TRUE(env.check(errors)) << errors.str();
+  EXPECT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys.check(kOrders, "load"), Verdict::kAllowed);
+  EXPECT_EQ(keys.check(kOrders, "control"), Verdict::kNotInScope);
+  // The variable is a secret: --help shows its name, never its value.
+  EXPECT_THAT(env.describe(), HasSubstr("EVENTGEN_API_KEYS"));
+  EXPECT_THAT(env.describe(), Not(HasSubstr(kAll)));
+  std::remove(file.c_str());
+}
+
+TEST(ApiKeysFromEnvTest, BadEntriesAndUnreadableFilesAreConfigurationErrorsThatHideTheKeys) {
+  config::EnvConfig bad_entry(Vars{{"DEV_BROKER_API_KEYS", kAll + "@"}});
+  EXPECT_TRUE(api_keys_from_env(bad_entry, "DEV_BROKER", "control").empty());
+  std::ostringstream errors;
+  EXPECT_FALSE(bad_entry.check(errors));
+  EXPECT_THAT(errors.str(), HasSubstr("DEV_BROKER_API_KEYS"));
+  EXPECT_THAT(errors.str(), Not(HasSubstr(kAll)));
+
+  config::EnvConfig no_file(Vars{{"GATEWAY_API_KEYS_FILE", "/nonexistent/keys"}});
+  api_keys_from_env(no_file, "GATEWAY", "who may post events");
+  std::ostringstream file_errors;
+  EXPECT_FALSE(no_file.check(file_errors));
+  EXPECT_THAT(file_errors.str(), HasSubstr("/nonexistent/keys"));
+}
+
+TEST(ApiKeysFromEnvTest, OnlyLoopbackAddressesCountAsLocal) {
+  for (const char* host : {"127.0.0.1", "127.8.9.1", "::1", "localhost"}) {
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  }
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.5", "192.168.1.2", "eventgen", "1270.0.0.1",
+                           "127.example.com", "::ffff:10.0.0.1"}) {
+    EXPECT_FALSE(is_loopback_host(host)) << host;
+  }
 }
 
 }  // namespace

@@ -172,5 +172,13 @@ TEST(EnvConfigTest, DescribeMasksSecretsFromEnvAndDefaults) {
   EXPECT_THAT(text, HasSubstr("database password"));
 }
 
+// Every service listens on loopback unless told otherwise: reachable from this machine only.
+TEST(EnvConfigTest, ServicesListenOnLoopbackByDefault) {
+  EnvConfig config = config_with({});
+  auto settings = read_service_settings(config, 8081);
+  EXPECT_EQ(settings.host, "127.0.0.1");
+  EXPECT_EQ(settings.port, 8081);
+}
+
 }  // namespace
 }  // namespace analytics::config

@@ -103,8 +103,8 @@ TEST(HttpJsonBodyTest, LongInvalidTokensAreNotEchoedInFull) {
 class HttpJsonRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    eventgen::register_load_routes(server_, jobs_, eventgen::LoadOptions{});
-    dev_broker::register_control_api(server_, cluster_, catalog_);
+    eventgen::register_load_routes(server_, jobs_, eventgen::LoadOptions{}, no_keys_);
+    dev_broker::register_control_api(server_, cluster_, catalog_, no_keys_);
     port_ = server_.start("127.0.0.1", 0);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(5);
@@ -121,6 +121,7 @@ class HttpJsonRoutesTest : public ::testing::Test {
     EXPECT_THAT(error.at("message").get<std::string>(), HasSubstr(message_part)) << path;
   }
 
+  const auth::ApiKeys no_keys_{};
   metrics::Registry registry_;
   Server server_{"json-routes", registry_};
   eventgen::LoadJobs jobs_;

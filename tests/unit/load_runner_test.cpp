@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/contracts/schema_registry.hpp"
 #include "common/errors/errors.hpp"
 #include "common/http/http_server.hpp"
 #include "common/metrics/metrics.hpp"
@@ -40,11 +41,15 @@ enum class GatewayMode {
   kInconsistent,  // claims every record accepted but lists one result fewer than it received
 };
 
-/// Answers POST /v1/events/<type> like the ingest gateway: it rejects records whose text holds
-/// "not-a-date" (one of eventgen's malformed timestamps) and accepts the rest.
+/// Answers POST /v1/events/<type> like the ingest gateway: each NDJSON record is judged by the
+/// real schemas in proto/schemas (version 1), so what the fake accepts and rejects is what the
+/// gateway would. `also_required` makes it stricter, as a deployment whose schema requires
+/// more fields would be: how tests get records rejected (eventgen's dirt passes the schemas).
 class FakeGateway {
  public:
-  explicit FakeGateway(GatewayMode mode = GatewayMode::kPerRecord) : mode_(mode) {
+  explicit FakeGateway(GatewayMode mode = GatewayMode::kPerRecord,
+                       std::vector<std::string> also_required = {})
+      : mode_(mode), also_required_(std::move(also_required)) {
     server_.post("/v1/events/([a-z.]+)",
                  [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     port_ = server_.start("127.0.0.1", 0);
@@ -86,8 +91,7 @@ class FakeGateway {
     std::istringstream in(req.body);
     for (std::string line; std::getline(in, line);) {
       if (line.empty()) continue;
-      bool ok = line.find("not-a-date") == std::string::npos &&
-                nlohmann::json::parse(line, nullptr, false).is_object();
+      bool ok = accepts(req.matches[1], nlohmann::json::parse(line, nullptr, false));
       results.push_back({{"index", results.size()}, {"status", ok ? "accepted" : "rejected"}});
       (ok ? accepted : rejected) += 1;
     }
@@ -103,7 +107,18 @@ class FakeGateway {
     res.set_content(body.dump(), "application/json");
   }
 
+  bool accepts(const std::string& type, const nlohmann::json& record) const {
+    if (!record.is_object() || !schemas_.validate(type, 1, record).empty()) return false;
+    for (const auto& field : also_required_) {
+      if (!record.contains(field)) return false;
+    }
+    return true;
+  }
+
   GatewayMode mode_;
+  std::vector<std::string> also_required_;
+  const contracts::SchemaRegistry schemas_ =
+      contracts::SchemaRegistry::load(ANALYTICS_SOURCE_DIR "/proto/schemas");
   metrics::Registry registry_;
   http::Server server_{"fake-gateway", registry_};
   int port_ = 0;
@@ -173,7 +188,8 @@ void expect_totals_add_up(const LoadProgress& p) {
 }
 
 TEST(LoadRunnerTest, CountBoundSendsExactlyThatManyEvents) {
-  FakeGateway gateway;
+  // Stricter than our schemas: eventgen's records with quantity or price left out are refused.
+  FakeGateway gateway(GatewayMode::kPerRecord, {"quantity", "price"});
   LoadOptions o = options_for(gateway);
   o.count = 1234;
   o.batch_size = 100;
@@ -192,7 +208,7 @@ TEST(LoadRunnerTest, CountBoundSendsExactlyThatManyEvents) {
   EXPECT_EQ(gateway.types(), std::set<std::string>{"commerce.transaction"});
   // The runner counts what the gateway decided, record by record.
   EXPECT_EQ(p.rejected, gateway.rejected());
-  EXPECT_GT(p.rejected, 0u) << "default dirt should give the fake some records to reject";
+  EXPECT_GT(p.rejected, 0u) << "default dirt should leave out some quantities and prices";
   EXPECT_EQ(p.accepted, gateway.received() - gateway.rejected());
 
   ASSERT_FALSE(reports.empty());
@@ -203,6 +219,20 @@ TEST(LoadRunnerTest, CountBoundSendsExactlyThatManyEvents) {
   EXPECT_EQ(json.at("requests"), 13);
   EXPECT_EQ(json.at("reconciled"), true);
   EXPECT_EQ(json.at("done"), true);
+}
+
+// The gateway takes malformed timestamps and absent quantities (silver quarantines or defaults
+// them, so nothing is lost): a load run with heavy dirt is accepted record for record.
+TEST(LoadRunnerTest, EventgenDirtPassesTheGatewaysSchemas) {
+  FakeGateway gateway;
+  LoadOptions o = options_for(gateway);
+  o.count = 1000;
+  o.rates.malformed_timestamp = 0.5;
+  o.rates.missing_field = 0.5;
+  LoadProgress p = run_bounded(o);
+  EXPECT_EQ(p.accepted, 1000u);
+  EXPECT_EQ(p.rejected, 0u);
+  EXPECT_EQ(gateway.rejected(), 0u);
 }
 
 TEST(LoadRunnerTest, InteractionsGoToTheirEventTypeAndABatchNeverExceedsTheCount) {
@@ -399,6 +429,12 @@ TEST(LoadRunnerTest, ValidateRejectsBadOptions) {
   o = ok;
   o.duration_seconds = -1;
   expect_invalid(o, "negative duration");
+  o = ok;
+  o.duration_seconds = kMaxLoadSeconds + 1;
+  expect_invalid(o, "longer than a day");
+  o = ok;
+  o.count = kMaxLoadCount + 1;
+  expect_invalid(o, "more than the largest count");
 }
 
 TEST(LoadRunnerTest, CanonicalEventTypes) {
@@ -461,7 +497,8 @@ TEST(LoadJobsTest, JobsStartedOverHttpSendTheConfiguredApiKey) {
   defaults.api_key = "key-from-the-environment";
   metrics::Registry registry;
   http::Server eventgen("eventgen", registry);
-  register_load_routes(eventgen, jobs, defaults);
+  const auth::ApiKeys open;  // no operator keys: outlives the server, as the routes require
+  register_load_routes(eventgen, jobs, defaults, open);
   httplib::Client client("127.0.0.1", eventgen.start("127.0.0.1", 0));
   auto res =
       client.Post("/v1/load", R"({"event_type":"interactions","count":300,"batch_size":100})",

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/http/api_key_check.hpp"
 #include "common/http/json_body.hpp"
 
 namespace analytics::eventgen {
@@ -13,6 +14,7 @@ namespace {
 constexpr const char* kJobPath = "/v1/load/([0-9a-f-]{36})";
 
 LoadOptions options_from(const httplib::Request& req, const LoadOptions& defaults) {
+  if (!req.body.empty()) http::require_json_content_type(req.get_header_value("Content-Type"));
   auto body = req.body.empty() ? nlohmann::json::object() : http::parse_json_body(req.body);
   if (!body.is_object()) {
     throw http::ApiError(400, "malformed_json", "request body must be a JSON object");
@@ -49,8 +51,14 @@ LoadOptions options_from(const httplib::Request& req, const LoadOptions& default
 
 }  // namespace
 
-void register_load_routes(http::Server& server, LoadJobs& jobs, const LoadOptions& defaults) {
-  server.post("/v1/load", [&jobs, defaults](const httplib::Request& req, httplib::Response& res) {
+void register_load_routes(http::Server& server, LoadJobs& jobs, const LoadOptions& defaults,
+                          const auth::ApiKeys& keys) {
+  auto require_key = [&keys](const httplib::Request& req, const char* action) {
+    http::require_api_key(keys, req, "load", action);
+  };
+  server.post("/v1/load", [&jobs, defaults, require_key](const httplib::Request& req,
+                                                         httplib::Response& res) {
+    require_key(req, "start load jobs");
     LoadOptions options = options_from(req, defaults);
     std::string id = jobs.start(options);
     res.status = 202;
@@ -63,13 +71,15 @@ void register_load_routes(http::Server& server, LoadJobs& jobs, const LoadOption
                     "application/json");
   });
 
-  server.get(kJobPath, [&jobs](const httplib::Request& req, httplib::Response& res) {
+  server.get(kJobPath, [&jobs, require_key](const httplib::Request& req, httplib::Response& res) {
+    require_key(req, "read load jobs");
     auto status = jobs.status(req.matches[1]);
     if (!status) throw http::ApiError(404, "unknown_job", "no load job " + req.matches[1].str());
     res.set_content(*status, "application/json");
   });
 
-  server.del(kJobPath, [&jobs](const httplib::Request& req, httplib::Response& res) {
+  server.del(kJobPath, [&jobs, require_key](const httplib::Request& req, httplib::Response& res) {
+    require_key(req, "cancel load jobs");
     if (!jobs.cancel(req.matches[1])) {
       throw http::ApiError(404, "unknown_job", "no load job " + req.matches[1].str());
     }

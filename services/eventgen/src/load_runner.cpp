@@ -67,7 +67,10 @@ void validate(const LoadOptions& o) {
   if (o.count == 0 && o.duration_seconds <= 0) {
     throw bad_option("set a count or a duration: a load run must be bounded");
   }
-  if (!(o.duration_seconds >= 0 && o.duration_seconds <= 86400)) {
+  if (o.count > kMaxLoadCount) {
+    throw bad_option("count must be at most " + std::to_string(kMaxLoadCount));
+  }
+  if (!(o.duration_seconds >= 0 && o.duration_seconds <= kMaxLoadSeconds)) {
     throw bad_option("duration_seconds must be in 0..86400");
   }
   if (o.batch_size < 1 || o.batch_size > 5000) throw bad_option("batch_size must be in 1..5000");
@@ -105,6 +108,8 @@ LoadProgress run_load(const LoadOptions& options,
   if (!options.api_key.empty()) client.set_default_headers({{"X-API-Key", options.api_key}});
 
   uint64_t seed = options.seed ? *options.seed : std::random_device{}();
+  const double duration_seconds =
+      options.duration_seconds > 0 ? options.duration_seconds : kMaxLoadSeconds;
   LoadProgress p;
   const auto start = Clock::now();
   auto last_report = start;
@@ -116,7 +121,7 @@ LoadProgress run_load(const LoadOptions& options,
       break;
     }
     if (options.count > 0 && p.sent >= options.count) break;
-    if (options.duration_seconds > 0 && elapsed() >= options.duration_seconds) break;
+    if (elapsed() >= duration_seconds) break;
 
     size_t n = options.batch_size;
     if (options.count > 0) n = static_cast<size_t>(std::min<uint64_t>(n, options.count - p.sent));
@@ -134,10 +139,8 @@ LoadProgress run_load(const LoadOptions& options,
     // Pace: event number `sent` is due at start + sent / rate.
     auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                            static_cast<double>(p.sent) / options.rate));
-    if (options.duration_seconds > 0) {
-      due = std::min(due, start + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(options.duration_seconds)));
-    }
+    due = std::min(due, start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(duration_seconds)));
     while (Clock::now() < due && !(cancel && cancel->load())) {
       std::this_thread::sleep_for(
           std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));

@@ -10,16 +10,22 @@
 
 namespace analytics::eventgen {
 
+/// The largest run a caller may ask for: load jobs are operator actions started over HTTP, so
+/// every one ends on its own, whatever it was given.
+inline constexpr uint64_t kMaxLoadCount = 1'000'000'000;
+inline constexpr double kMaxLoadSeconds = 86400;
+
 /// What to send, where, how fast and for how long. At least one of `count` and
-/// `duration_seconds` bounds the run.
+/// `duration_seconds` bounds the run; a run given only a count still stops after
+/// kMaxLoadSeconds.
 struct LoadOptions {
   std::string gateway_url = "http://127.0.0.1:8080";
   /// Sent as `X-API-Key` on every POST when not empty. A secret: never logged or reported.
   std::string api_key;
   std::string event_type = "commerce.transaction";  // or "user.interaction"
   double rate = 1000;                               // target events per second
-  double duration_seconds = 0;                      // 0: no time bound
-  uint64_t count = 0;                               // 0: no count bound
+  double duration_seconds = 0;                      // 0: kMaxLoadSeconds
+  uint64_t count = 0;                               // 0: no count bound (the duration bounds it)
   size_t batch_size = 500;                          // events per HTTP request
   std::optional<uint64_t> seed;                     // batch i uses seed + i: a run is reproducible
   DirtRates rates;

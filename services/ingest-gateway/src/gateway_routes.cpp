@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/http/api_key_check.hpp"
 #include "ingest_response.hpp"
 
 namespace analytics::gateway {
@@ -33,34 +34,6 @@ int parse_version(const contracts::SchemaRegistry& schemas, const std::string& e
   }
   throw http::ApiError(404, "unknown_schema_version",
                        "event type '" + event_type + "' has no schema version '" + text + "'");
-}
-
-/// Throws 401/403 unless the request carries a key allowed for `event_type` (or no keys are
-/// configured). The key itself is never logged or echoed.
-void check_api_key(const auth::ApiKeys& keys, const httplib::Request& req,
-                   const std::string& event_type) {
-  if (keys.empty()) return;
-  auto verdict = keys.check(
-      auth::presented_key(req.get_header_value("X-API-Key"), req.get_header_value("Authorization")),
-      event_type);
-  switch (verdict) {
-    case auth::ApiKeys::Verdict::kAllowed:
-      return;
-    case auth::ApiKeys::Verdict::kMissing: {
-      http::ApiError e(401, "unauthenticated",
-                       "an API key is required: send it as X-API-Key or Authorization: Bearer");
-      e.headers.emplace_back("WWW-Authenticate", "Bearer");
-      throw e;
-    }
-    case auth::ApiKeys::Verdict::kUnknown: {
-      http::ApiError e(401, "invalid_api_key", "the API key is not valid");
-      e.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      throw e;
-    }
-    case auth::ApiKeys::Verdict::kNotInScope:
-      throw http::ApiError(403, "forbidden",
-                           "this API key may not post events of type '" + event_type + "'");
-  }
 }
 
 /// Counts a request in for its lifetime.
@@ -95,7 +68,8 @@ void register_gateway_routes(http::Server& server, EventIngestor& ingestor,
               .retry_after(1);
         }
         std::string event_type = req.matches[1];
-        check_api_key(keys, req, event_type);
+        http::require_api_key(keys, req, event_type,
+                              "post events of type '" + event_type + "'");
         int version = parse_version(schemas, event_type, req.get_param_value("version"));
         if (!topics.for_event_type(event_type)) {
           throw http::ApiError(404, "unknown_event_type",

@@ -8,22 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors/errors.hpp"
+#include "common/http/json_body.hpp"
 #include "common/text/entries.hpp"
 #include "json_errors.hpp"
 
 namespace analytics::gateway {
 namespace {
-
-std::string lower_media_type(std::string_view content_type) {
-  std::string_view media = content_type.substr(0, content_type.find(';'));
-  while (!media.empty() && std::isspace(static_cast<unsigned char>(media.back()))) {
-    media.remove_suffix(1);
-  }
-  std::string out(media);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 /// Why `body` is not JSON, with the line and column where nlohmann's parser (iterative, and
 /// told to keep nothing) stops; simdjson's reason when nlohmann accepts it (too deep, a number
@@ -74,7 +64,7 @@ void for_each_element(std::string_view array, OnElement on_element) {
 }  // namespace
 
 std::optional<BodyFormat> format_of(std::string_view content_type) {
-  std::string media = lower_media_type(content_type);
+  std::string media = http::media_type(content_type);
   if (media == "application/json") return BodyFormat::kJson;
   if (media == "application/x-ndjson" || media == "application/ndjson" ||
       media == "application/jsonlines") {

@@ -7,12 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors/errors.hpp"
+#include "common/http/api_key_check.hpp"
 #include "common/http/json_body.hpp"
 
 namespace analytics::dev_broker {
 namespace {
 
 nlohmann::json parse_body(const httplib::Request& req) {
+  http::require_json_content_type(req.get_header_value("Content-Type"));
   auto body = http::parse_json_body(req.body);
   if (!body.is_object()) {
     throw http::ApiError(400, "malformed_json", "request body must be a JSON object");
@@ -34,10 +36,20 @@ void reply_json(httplib::Response& res, const nlohmann::json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
+/// `handler`, run only for a request carrying an API key allowed for the `control` scope (when
+/// keys are configured): what changes the cluster is an operator action.
+http::Server::Handler operator_only(const auth::ApiKeys& keys, http::Server::Handler handler) {
+  return [&keys, handler = std::move(handler)](const httplib::Request& req,
+                                               httplib::Response& res) {
+    http::require_api_key(keys, req, "control", "change the dev broker");
+    handler(req, res);
+  };
+}
+
 }  // namespace
 
 void register_control_api(http::Server& server, MockCluster& cluster,
-                          const contracts::TopicCatalog& catalog) {
+                          const contracts::TopicCatalog& catalog, const auth::ApiKeys& keys) {
   server.get("/v1/cluster", [&cluster](const httplib::Request&, httplib::Response& res) {
     nlohmann::json topics = nlohmann::json::array();
     for (const auto& [name, partitions] : cluster.topics()) {
@@ -50,8 +62,8 @@ void register_control_api(http::Server& server, MockCluster& cluster,
 
   // {"name": "t", "partitions": 3} creates one topic; {"prefix": "it42."} creates every
   // catalogue topic under that prefix (how integration tests get isolated topics).
-  server.post("/v1/topics",
-              [&cluster, &catalog](const httplib::Request& req, httplib::Response& res) {
+  server.post("/v1/topics", operator_only(keys, [&cluster, &catalog](const httplib::Request& req,
+                                                                  httplib::Response& res) {
                 auto body = parse_body(req);
                 nlohmann::json created = nlohmann::json::array();
                 if (body.contains("prefix")) {
@@ -68,20 +80,20 @@ void register_control_api(http::Server& server, MockCluster& cluster,
                 }
                 res.status = 201;
                 reply_json(res, {{"created", created}});
-              });
+              }));
 
   server.post(R"(/v1/brokers/(\d+)/(up|down))",
-              [&cluster](const httplib::Request& req, httplib::Response& res) {
+              operator_only(keys, [&cluster](const httplib::Request& req, httplib::Response& res) {
                 int id = path_number(req.matches[1]);
                 bool up = req.matches[2] == "up";
                 cluster.set_broker_up(id, up);
                 spdlog::warn("fault injection broker_id={} state={}", id, up ? "up" : "down");
                 reply_json(res, {{"broker_id", id}, {"state", up ? "up" : "down"}});
-              });
+              }));
 
   // {"api_key": 0, "error": "NOT_ENOUGH_REPLICAS", "count": 3}: the next 3 Produce requests fail.
   server.post("/v1/faults/request-errors",
-              [&cluster](const httplib::Request& req, httplib::Response& res) {
+              operator_only(keys, [&cluster](const httplib::Request& req, httplib::Response& res) {
                 auto body = parse_body(req);
                 int api_key = http::required_field<int>(body, "api_key");
                 auto error = http::required_field<std::string>(body, "error");
@@ -92,13 +104,13 @@ void register_control_api(http::Server& server, MockCluster& cluster,
                 cluster.push_request_errors(api_key, error, count);
                 spdlog::warn("fault injection api_key={} error={} count={}", api_key, error, count);
                 reply_json(res, {{"api_key", api_key}, {"error", error}, {"count", count}});
-              });
+              }));
 
   server.del(R"(/v1/faults/request-errors/(\d+))",
-             [&cluster](const httplib::Request& req, httplib::Response& res) {
+             operator_only(keys, [&cluster](const httplib::Request& req, httplib::Response& res) {
                cluster.clear_request_errors(path_number(req.matches[1]));
                res.status = 204;
-             });
+             }));
 }
 
 }  // namespace analytics::dev_broker
