@@ -188,5 +188,18 @@ TEST_F(MapInteractionTest, ARecordNestedDeepIsMalformedNotACrash) {
   EXPECT_EQ(expect_quarantined(map_text(R"({"price": 1e400})")), QuarantineReason::kMalformedJson);
 }
 
+TEST_F(MapInteractionTest, AKeyRepeatedInARecordIsASchemaViolation) {
+  // Another producer's record whose two prices disagree: the gateway refuses it, and so does
+  // silver rather than keep whichever value the parser keeps.
+  auto doc = purchase().dump();
+  doc.insert(1, R"("price":0.01,)");
+  EXPECT_EQ(expect_quarantined(map_text(doc)), QuarantineReason::kSchemaViolation);
+  auto nested = purchase().dump();
+  nested.insert(nested.find(R"("utm_source")"), R"("utm_source":"ads",)");
+  auto q = std::get<Quarantined>(map_text(nested));
+  EXPECT_EQ(q.reason, QuarantineReason::kSchemaViolation);
+  EXPECT_EQ(q.detail, "properties.utm_source: appears more than once; a key may appear only once");
+}
+
 }  // namespace
 }  // namespace analytics::transformer

@@ -212,6 +212,24 @@ TEST_F(MapTransactionTest, NonJsonIsMalformedJson) {
   }
 }
 
+// Readers disagree on which value of a repeated key counts (the parser here keeps the last):
+// silver refuses such a record, as the gateway does, and keeps its PII-safe view.
+TEST_F(MapTransactionTest, ARepeatedKeyIsASchemaViolationNamingIt) {
+  std::string doc = clean().dump();
+  doc.insert(1, R"("order_id":"00000000-0000-4000-8000-000000000000",)");
+  Quarantined q = expect_quarantined(map_text(doc));
+  EXPECT_EQ(q.reason, QuarantineReason::kSchemaViolation);
+  EXPECT_EQ(q.detail, "order_id: appears more than once; a key may appear only once");
+  ASSERT_TRUE(q.safe_payload);
+  auto safe = nlohmann::json::parse(*q.safe_payload);
+  EXPECT_FALSE(safe.contains("email"));
+  EXPECT_TRUE(safe.contains("email_hmac"));
+
+  std::string nested = clean().dump();
+  nested.insert(1, R"("extra":{"a":1,"b":[{"c":1,"c":2}]},)");
+  EXPECT_THAT(expect_quarantined(map_text(nested)).detail, HasSubstr("extra.b.c: appears"));
+}
+
 TEST_F(MapTransactionTest, MissingOrderIdIsASchemaViolationNamingIt) {
   auto doc = clean();
   doc.erase("order_id");

@@ -3,13 +3,120 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <set>
+#include <vector>
 
 namespace analytics::transformer {
 namespace {
 
 constexpr double kMaxPrice = 1000000;
 
+/// Stops the fast parse; http::parse_bounded_json then says why, in its own words.
+struct Refused {};
+
+/// Names the first key repeated in one object of a valid JSON text, as a dotted path of the
+/// objects around it (array positions are skipped, as the gateway names them).
+class RepeatedKeyFinder final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::optional<std::string> found;
+
+  bool key(string_t& name) override {
+    Level& here = levels_.back();
+    if (!here.keys.insert(name).second) {
+      found = path_to(name);
+      return false;  // done: stop reading
+    }
+    here.current = name;
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    levels_.push_back({true, {}, {}});
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    levels_.push_back({false, {}, {}});
+    return true;
+  }
+  bool end_object() override { return pop(); }
+  bool end_array() override { return pop(); }
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  struct Level {
+    bool object;
+    std::set<std::string> keys;
+    std::string current;  // the key whose value is being read
+  };
+
+  bool pop() {
+    levels_.pop_back();
+    return true;
+  }
+  std::string path_to(const std::string& name) const {
+    std::string path;
+    for (size_t i = 0; i + 1 < levels_.size(); ++i) {
+      if (levels_[i].object) path += levels_[i].current + ".";
+    }
+    return path + name;
+  }
+
+  std::vector<Level> levels_;
+};
+
 }  // namespace
+
+ParsedRecord parse_record_json(std::string_view payload) {
+  std::vector<size_t> keys_read;  // per open object
+  bool repeated = false;
+  auto watch = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+        keys_read.push_back(0);
+        [[fallthrough]];
+      case Event::array_start:
+        // `depth` counts the containers around the one that starts (http::parse_bounded_json).
+        if (static_cast<size_t>(depth) >= http::kDefaultMaxJsonDepth) throw Refused{};
+        break;
+      case Event::key:
+        ++keys_read.back();
+        break;
+      case Event::object_end:
+        // nlohmann stores a repeated key once (its last value): fewer members than keys read.
+        if (parsed.size() != keys_read.back()) repeated = true;
+        keys_read.pop_back();
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  ParsedRecord out;
+  try {
+    out.doc = nlohmann::json::parse(payload, watch);
+  } catch (const Refused&) {
+    http::parse_bounded_json(payload);  // throws JsonRefused, worded in one place
+    throw http::JsonRefused("is not valid JSON");
+  } catch (const nlohmann::json::exception&) {
+    http::parse_bounded_json(payload);
+    throw http::JsonRefused("is not valid JSON");
+  }
+  if (repeated) {
+    RepeatedKeyFinder finder;
+    nlohmann::json::sax_parse(payload, &finder);
+    out.repeated_key = finder.found.value_or("(a key)");
+  }
+  return out;
+}
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");

@@ -66,24 +66,44 @@ void protect_personal_fields(nlohmann::json& doc, const PiiProtector& pii);
 /// (which jsonb cannot hold) shown as U+FFFD.
 std::string storable_json(const nlohmann::json& doc);
 
+/// A record parsed as JSON, and the first key it holds twice in one object, if any.
+struct ParsedRecord {
+  nlohmann::json doc;  // a repeated key keeps its last value here
+  /// Dotted path of the key, e.g. "order_id" or "properties.utm_source" (array positions are
+  /// not named, as the gateway names them).
+  std::optional<std::string> repeated_key;
+};
+
+/// Parses a record from Kafka like http::parse_bounded_json (the same depth bound and
+/// http::JsonRefused), and says whether an object in it holds a key twice. Readers disagree on
+/// which value of a repeated key counts (nlohmann keeps the last, simdjson's lookups find the
+/// first), so such a record has no single meaning: the gateway refuses it and silver must too.
+/// Costs one parse; a record with a repeated key is read a second time to name it.
+ParsedRecord parse_record_json(std::string_view payload);
+
 /// Parses `payload` and maps it with `map(doc)`: what is not a JSON object (or is nested
-/// deeper than http::kDefaultMaxJsonDepth) is quarantined malformed_json, a FieldViolation
-/// schema_violation. A refused object carries its PII-safe form: `redact(doc)` replaces the
-/// entity's personal fields first.
+/// deeper than http::kDefaultMaxJsonDepth) is quarantined malformed_json; a key repeated in
+/// one object, or a FieldViolation, schema_violation. A refused object carries its PII-safe
+/// form: `redact(doc)` replaces the entity's personal fields first.
 template <typename Mapped, typename Map, typename Redact>
 Mapped map_json_object(std::string_view payload, Map&& map, Redact&& redact) {
-  nlohmann::json doc;
+  ParsedRecord parsed;
   try {
     // Bounded like every parse of outside JSON: a record nested 100,000 deep is refused here,
     // before any recursive walk over it could overflow the stack.
-    doc = http::parse_bounded_json(payload);
+    parsed = parse_record_json(payload);
   } catch (const http::JsonRefused& e) {
     return Quarantined{QuarantineReason::kMalformedJson, std::string("payload ") + e.what()};
   }
+  nlohmann::json& doc = parsed.doc;
   if (!doc.is_object()) {
     return Quarantined{QuarantineReason::kMalformedJson, "payload is not a JSON object"};
   }
   Mapped mapped = [&]() -> Mapped {
+    if (parsed.repeated_key) {
+      return schema_violation(*parsed.repeated_key,
+                              "appears more than once; a key may appear only once");
+    }
     try {
       return map(doc);
     } catch (const FieldViolation& e) {
