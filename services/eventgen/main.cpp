@@ -23,8 +23,9 @@ namespace {
 
 constexpr const char* kLoadUsage = R"(usage: eventgen load [--type transactions|interactions]
                      [--rate EVENTS_PER_S] [--duration SECONDS] [--count N]
-                     [--batch N] [--seed N] [--gateway URL]
-At least one of --duration and --count bounds the run. Progress goes to stderr once a second;
+                     [--batch N] [--seed N] [--gateway URL] [--ledger FILE]
+At least one of --duration and --count bounds the run. --ledger appends one line per record
+the gateway answered for: status, id, partition, offset (tab-separated). Progress goes to stderr once a second;
 the final summary (JSON) to stdout. Exit status 0 when every event got a per-record answer and
 the totals reconcile, 1 otherwise, 2 for bad arguments.
 )";
@@ -59,6 +60,8 @@ int run_load_cli(int argc, char** argv, eventgen::LoadOptions options) {
         options.seed = std::stoull(value);
       else if (name == "gateway")
         options.gateway_url = value;
+      else if (name == "ledger")
+        options.ledger_path = value;
       else
         throw std::invalid_argument("unknown flag --" + name);
     }
@@ -74,17 +77,26 @@ int run_load_cli(int argc, char** argv, eventgen::LoadOptions options) {
       if (process::wait_for_shutdown_signal(200) != 0) cancel = true;
     }
   });
-  auto summary = eventgen::run_load(
-      options,
-      [](const eventgen::LoadProgress& p) {
-        std::fprintf(
-            stderr, "t=%.1fs sent=%llu accepted=%llu rejected=%llu failed=%llu rate=%.0f/s%s\n",
-            p.elapsed_seconds, static_cast<unsigned long long>(p.sent),
-            static_cast<unsigned long long>(p.accepted),
-            static_cast<unsigned long long>(p.rejected), static_cast<unsigned long long>(p.failed),
-            p.rate(), p.last_error.empty() ? "" : ("  last_error=" + p.last_error).c_str());
-      },
-      &cancel);
+  eventgen::LoadProgress summary;
+  try {
+    summary = eventgen::run_load(
+        options,
+        [](const eventgen::LoadProgress& p) {
+          std::fprintf(stderr,
+                       "t=%.1fs sent=%llu accepted=%llu rejected=%llu failed=%llu rate=%.0f/s%s\n",
+                       p.elapsed_seconds, static_cast<unsigned long long>(p.sent),
+                       static_cast<unsigned long long>(p.accepted),
+                       static_cast<unsigned long long>(p.rejected),
+                       static_cast<unsigned long long>(p.failed), p.rate(),
+                       p.last_error.empty() ? "" : ("  last_error=" + p.last_error).c_str());
+        },
+        &cancel);
+  } catch (const std::exception& e) {
+    std::cerr << "eventgen load: " << e.what() << "\n";
+    cancel = true;
+    watcher.join();
+    return 1;
+  }
   cancel = true;
   watcher.join();
   std::cout << summary.to_json() << std::endl;

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -219,6 +221,33 @@ TEST(LoadRunnerTest, CountBoundSendsExactlyThatManyEvents) {
   EXPECT_EQ(json.at("requests"), 13);
   EXPECT_EQ(json.at("reconciled"), true);
   EXPECT_EQ(json.at("done"), true);
+}
+
+TEST(LoadRunnerTest, TheLedgerListsEveryAnsweredRecordWithItsId) {
+  FakeGateway gateway(GatewayMode::kPerRecord, {"quantity", "price"});
+  LoadOptions o = options_for(gateway);
+  o.count = 250;
+  o.batch_size = 100;
+  o.ledger_path = ::testing::TempDir() + "/load-ledger.tsv";
+  std::remove(o.ledger_path.c_str());
+  LoadProgress p = run_bounded(o);
+  ASSERT_EQ(p.sent, 250u);
+
+  std::ifstream in(o.ledger_path);
+  uint64_t lines = 0, accepted = 0, rejected = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    std::istringstream fields(line);
+    std::string status, id;
+    std::getline(fields, status, '\t');
+    std::getline(fields, id, '\t');
+    EXPECT_EQ(id.size(), 36u) << line;  // the record's order_id
+    (status == "accepted" ? accepted : rejected) += 1;
+  }
+  EXPECT_EQ(lines, 250u);
+  EXPECT_EQ(accepted, p.accepted);
+  EXPECT_EQ(rejected, p.rejected);
+  EXPECT_GT(rejected, 0u);
+  std::remove(o.ledger_path.c_str());
 }
 
 // The gateway takes malformed timestamps and absent quantities (silver quarantines or defaults

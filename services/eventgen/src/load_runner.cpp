@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
@@ -10,14 +11,17 @@
 
 #include "common/errors/errors.hpp"
 #include "interaction_generator.hpp"
+#include "load_ledger.hpp"
 
 namespace analytics::eventgen {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Counts one gateway answer into `p`. Returns false when the answer has no per-record list.
-bool count_answer(const httplib::Result& res, size_t sent, LoadProgress& p) {
+/// Counts one gateway answer into `p`, and hands its per-record list to `ledger` when there is
+/// one. Returns false when the answer has no per-record list.
+bool count_answer(const httplib::Result& res, size_t sent, LoadProgress& p,
+                  const std::function<void(const nlohmann::json& results)>& ledger) {
   if (!res) {
     p.last_error = "gateway unreachable: " + httplib::to_string(res.error());
     return false;
@@ -32,6 +36,7 @@ bool count_answer(const httplib::Result& res, size_t sent, LoadProgress& p) {
     p.last_error = "gateway answer is not a per-record result";
     return false;
   }
+  if (ledger) ledger(body["results"]);
   uint64_t accepted = 0, rejected = 0;
   for (const auto& r : body["results"]) {
     (r.value("status", "") == "accepted" ? accepted : rejected) += 1;
@@ -107,6 +112,10 @@ LoadProgress run_load(const LoadOptions& options,
   client.set_tcp_nodelay(true);  // else Nagle + delayed ACK cost ~60 ms per request
   if (!options.api_key.empty()) client.set_default_headers({{"X-API-Key", options.api_key}});
 
+  std::unique_ptr<LoadLedger> ledger;
+  if (!options.ledger_path.empty()) ledger = std::make_unique<LoadLedger>(options.ledger_path);
+  const std::string id_field = type == "commerce.transaction" ? "order_id" : "event_id";
+
   uint64_t seed = options.seed ? *options.seed : std::random_device{}();
   const double duration_seconds =
       options.duration_seconds > 0 ? options.duration_seconds : kMaxLoadSeconds;
@@ -134,7 +143,11 @@ LoadProgress run_load(const LoadOptions& options,
     auto res = client.Post(path.c_str(), body, "application/x-ndjson");
     p.sent += n;
     ++p.requests;
-    if (!count_answer(res, n, p)) p.failed += n;
+    std::function<void(const nlohmann::json&)> to_ledger;
+    if (ledger) {
+      to_ledger = [&](const nlohmann::json& results) { ledger->record(body, results, id_field); };
+    }
+    if (!count_answer(res, n, p, to_ledger)) p.failed += n;
 
     // Pace: event number `sent` is due at start + sent / rate.
     auto due = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
@@ -148,9 +161,11 @@ LoadProgress run_load(const LoadOptions& options,
     if (Clock::now() - last_report >= std::chrono::seconds(1)) {
       last_report = Clock::now();
       p.elapsed_seconds = elapsed();
+      if (ledger) ledger->flush();
       on_progress(p);
     }
   }
+  if (ledger) ledger->flush();
   p.elapsed_seconds = elapsed();
   p.done = true;
   on_progress(p);

@@ -31,6 +31,9 @@ struct LoadOptions {
   DirtRates rates;
   double late_rate = 0.03;
   int request_timeout_seconds = 60;
+  /// When set (the CLI's --ledger), every per-record answer is appended to this file
+  /// (LoadLedger): what crash tests compare the warehouse with. Never set from a request.
+  std::string ledger_path;
 };
 
 /// Throws std::invalid_argument naming the first bad option.
