@@ -27,6 +27,7 @@ DEBIAN_PACKAGES=(
   libssl-dev zlib1g-dev libvalijson-dev libsimdjson-dev libre2-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
   chromium  # the dashboard's browser test (headless)
+  python3   # tests/reliability/bad_input.py (standard library only)
 )
 # npm installs the dashboard's chart library; a machine with its own Node.js keeps it.
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(nodejs npm)
