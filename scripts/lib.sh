@@ -208,9 +208,17 @@ pii_key() { stack_secret pii_hmac_key 32; }
 #   curl -H "X-API-Key: $(cat .run/gateway_api_key)" ...
 gateway_api_key() { stack_secret gateway_api_key 24; }
 
+# The transformer's own role (migration 011/012): writes rows, owns nothing. Its password is
+# generated per stack like the other secrets; local connections are trusted, so it is there to
+# be kept out of logs as it would be in production.
+pipeline_writer_password() { stack_secret pipeline_writer_password 24; }
+pipeline_writer_url() {
+  echo "postgresql://pipeline_writer:$(pipeline_writer_password)@127.0.0.1:$PG_PORT/$PG_DB"
+}
+
 migrate() {
   log "applying warehouse migrations"
-  "$BIN_DIR/transformer" migrate
+  PIPELINE_WRITER_PASSWORD="$(pipeline_writer_password)" "$BIN_DIR/transformer" migrate
 }
 
 # The HTTP port of a service of the stack (the dev broker's is its control API).
@@ -249,7 +257,10 @@ services_start() {
       # The dev broker makes a restarted member wait session.timeout.ms - 1 s (after a kill up
       # to twice that), and expires any session of 3 s or less while it delays a first join:
       # 4 s resumes a restart in 3-8 s there. A real cluster keeps the transformer's default.
+      # Runs as pipeline_writer; DATABASE_URL (the schema's owner) applies migrations only.
       transformer) PII_HMAC_KEY="$(pii_key)" HTTP_PORT="$TRANSFORMER_PORT" \
+        MIGRATION_DATABASE_URL="$DATABASE_URL" \
+        DATABASE_URL="${TRANSFORMER_DATABASE_URL:-$(pipeline_writer_url)}" \
         KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-4000}" \
         start_process transformer "$BIN_DIR/transformer" ;;
       # kpi-api refuses a role that can write: it reads as kpi_reader (migration 011).

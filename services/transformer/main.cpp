@@ -16,7 +16,7 @@
 #include "common/time/iso8601.hpp"
 #include "bronze_partitions.hpp"
 #include "dq_monitor.hpp"
-#include "reader_passwords.hpp"
+#include "warehouse_roles.hpp"
 #include "replay_command.hpp"
 #include "transformer_app.hpp"
 
@@ -82,7 +82,11 @@ int main(int argc, char** argv) {
   auto service = config::read_service_settings(env, 8082);
   transformer::TransformerConfig cfg;
   cfg.database_url = env.get_string(
-      "DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/analytics", "warehouse (libpq URL)");
+      "DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/analytics",
+      "warehouse (libpq URL); in production the pipeline_writer role, which owns nothing");
+  auto migration_url = env.get_string(
+      "MIGRATION_DATABASE_URL", cfg.database_url,
+      "who applies migrations and sets role passwords: the schema's owner (default DATABASE_URL)");
   cfg.kafka_brokers = env.get_string("KAFKA_BROKERS", "127.0.0.1:9092", "bootstrap servers");
   cfg.consumer_group = env.get_string("CONSUMER_GROUP", "transformer", "Kafka consumer group");
   cfg.pii_hmac_key = env.get_secret("PII_HMAC_KEY", "", "HMAC key for e-mails/ids (>= 16 bytes)");
@@ -126,7 +130,10 @@ int main(int argc, char** argv) {
       {"kpi_reader", env.get_secret("KPI_READER_PASSWORD", "",
                                     "password set on kpi_reader when migrating (empty: none)")},
       {"bi_reader", env.get_secret("BI_READER_PASSWORD", "",
-                                   "password set on bi_reader when migrating (empty: none)")}};
+                                   "password set on bi_reader when migrating (empty: none)")},
+      {"pipeline_writer",
+       env.get_secret("PIPELINE_WRITER_PASSWORD", "",
+                      "password set on pipeline_writer when migrating (empty: none)")}};
   auto dq = dq_config(env);
   auto bronze_retention_days = static_cast<int>(
       env.get_int("BRONZE_RETENTION_DAYS", 0, 0, 36500,
@@ -141,10 +148,15 @@ int main(int argc, char** argv) {
 
   try {
     if (migrate_only || migrate_on_start) {
-      auto applied = pg::apply_migrations(cfg.database_url, migrations);
+      auto applied = pg::apply_migrations(migration_url, migrations);
       logger->info("migrations up to date applied_now={}", applied.size());
-      transformer::set_role_passwords(cfg.database_url, role_passwords);
+      transformer::set_role_passwords(migration_url, role_passwords);
       if (migrate_only) return 0;
+    }
+    if (transformer::connects_as_superuser(cfg.database_url)) {
+      logger->warn(
+          "DATABASE_URL logs in as a superuser: run the transformer as pipeline_writer, which "
+          "can write rows but change nothing else (docs/reliability.md, Security)");
     }
     if (command == "replay") {
       return transformer::replay_command(std::vector<std::string>(argv + 2, argv + argc), cfg,

@@ -74,7 +74,8 @@ transformer::TransformerConfig PipelineTest::transformer_config(size_t batch_max
   transformer::TransformerConfig cfg;
   cfg.kafka_brokers = env_.kafka_brokers;
   cfg.consumer_group = name_;
-  cfg.database_url = database_url_;
+  // The transformer as deployed: pipeline_writer (migrations 011, 012), which owns nothing.
+  cfg.database_url = url_with_user(database_url_, "pipeline_writer");
   cfg.pii_hmac_key = "integration-test-key-0123456789";
   cfg.batch_max_wait_ms = 200;
   cfg.batch_max_events = batch_max_events;

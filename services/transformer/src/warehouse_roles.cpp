@@ -1,4 +1,4 @@
-#include "reader_passwords.hpp"
+#include "warehouse_roles.hpp"
 
 #include <pqxx/pqxx>
 
@@ -21,6 +21,15 @@ void set_role_passwords(const std::string& database_url,
       tx.exec("ALTER ROLE " + tx.quote_name(role) + " PASSWORD " + tx.quote(password));
     }
     tx.commit();
+  });
+}
+
+bool connects_as_superuser(const std::string& database_url) {
+  auto conn = pg::connect(database_url);
+  return pg::guarded([&] {
+    return pqxx::nontransaction(*conn)
+        .exec("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0][0]
+        .as<bool>();
   });
 }
 
