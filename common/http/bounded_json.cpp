@@ -1,11 +1,16 @@
 #include "common/http/bounded_json.hpp"
 
+#include <set>
 #include <string>
+#include <vector>
 
 namespace analytics::http {
 namespace {
 
 struct TooDeep {};
+struct RepeatedKey {
+  std::string key;
+};
 
 /// nlohmann's messages start with "[json.exception.parse_error.101] " and may quote a long
 /// token: keep what a reader can act on.
@@ -23,18 +28,34 @@ std::string short_message(const nlohmann::json::exception& e) {
 }  // namespace
 
 nlohmann::json parse_bounded_json(std::string_view text, size_t max_depth) {
+  // The keys seen so far in each object being parsed, innermost last: a key given twice in one
+  // object is refused, since which value counts would otherwise depend on the parser (nlohmann
+  // keeps the last one silently).
+  std::vector<std::set<std::string>> open_objects;
   // `depth` counts the containers around the one that starts: 0 for the outermost.
-  auto limit_depth = [max_depth](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    bool opens = event == nlohmann::json::parse_event_t::object_start ||
-                 event == nlohmann::json::parse_event_t::array_start;
+  auto check = [max_depth, &open_objects](int depth, nlohmann::json::parse_event_t event,
+                                          nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    bool opens = event == Event::object_start || event == Event::array_start;
     if (opens && static_cast<size_t>(depth) >= max_depth) throw TooDeep{};
+    if (event == Event::object_start) open_objects.emplace_back();
+    if (event == Event::object_end) open_objects.pop_back();
+    if (event == Event::key && !open_objects.back().insert(parsed.get<std::string>()).second) {
+      throw RepeatedKey{parsed.get<std::string>()};
+    }
     return true;
   };
   try {
-    return nlohmann::json::parse(text, limit_depth);
+    return nlohmann::json::parse(text, check);
   } catch (const TooDeep&) {
     throw JsonRefused("nests arrays and objects deeper than " + std::to_string(max_depth) +
                       " levels");
+  } catch (const RepeatedKey& e) {
+    constexpr size_t kMaxKey = 100;
+    std::string key = nlohmann::json(e.key.substr(0, kMaxKey)).dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    throw JsonRefused("repeats the key " + key + (e.key.size() > kMaxKey ? "..." : "") +
+                      " in one object; a key may appear only once");
   } catch (const nlohmann::json::exception& e) {
     // parse_error (syntax, invalid UTF-8) names line and column; out_of_range is a number
     // beyond double's range, such as 1e999999.

@@ -10,8 +10,8 @@
 namespace analytics::http {
 
 /// Why untrusted JSON was refused: "is not valid JSON: ..." (naming line and column; invalid
-/// UTF-8 and numbers beyond double's range included) or "nests arrays and objects deeper than
-/// N levels".
+/// UTF-8 and numbers beyond double's range included), "nests arrays and objects deeper than
+/// N levels" or "repeats the key \"k\" in one object; ...".
 class JsonRefused : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -79,8 +79,6 @@ PATH_SAMPLES = {
 KNOWN = {
     "wrong_method": ({404}, "a known path asked with a method it does not serve is 404 "
                             "not_found, not 405 method_not_allowed with Allow (common/http)"),
-    "duplicate_key_body": ({200, 201, 202}, "a key repeated in a request body is accepted, "
-                           "the last value wins (common/http/json_body parse_json_body)"),
     "encoded_slash": (None, "%2F in a path is decoded before routing, so "
                       "/v1%2Fkpi%2Fsummary is an alias of /v1/kpi/summary (cpp-httplib; no file "
                       "is ever read from a request path)"),
@@ -91,8 +89,6 @@ KNOWN = {
                         "asks for a 400"),
     "unknown_encoding": ({200, 201, 202}, "an unknown Content-Encoding (zstd) is ignored and "
                          "the body read as it is (cpp-httplib), where RFC 9110 asks for a 415"),
-    "broker_api_key": ({200}, "the dev broker queues errors for any int as a Kafka API key, "
-                       "-1 included (control_api.cpp)"),
     "gateway_nul": ({200}, "the gateway accepts a string holding \\u0000 (valid JSON, within the "
                     "schema); silver can never store it and quarantines the record "
                     "schema_violation"),
@@ -626,8 +622,7 @@ BODY_SPECS = {
                      ("count 0", {"api_key": 998, "error": "NOT_ENOUGH_REPLICAS", "count": 0}),
                      ("unknown error name", {"api_key": 998, "error": "NO_SUCH_ERROR"}),
                      ("api_key missing", {"error": "NOT_ENOUGH_REPLICAS"}),
-                     ("api_key -1", {"api_key": -1, "error": "NOT_ENOUGH_REPLICAS"},
-                      "broker_api_key")],
+                     ("api_key -1", {"api_key": -1, "error": "NOT_ENOUGH_REPLICAS"})],
         field_codes={"invalid_argument", "malformed_json"}),
 }
 # Endpoints whose body is read within the limit and then ignored (documented).
@@ -1017,8 +1012,7 @@ def json_body_cases(ep: Endpoint, spec: BodySpec) -> list:
         expect={400, 413}, code=spec.field_codes | {"payload_too_large"})
     # Two different values, both valid on their own: which one would count is the question.
     add(f"duplicate key {n} ({spec.valid[n] + 1}, then {spec.valid[n]})",
-        ("{" + f'"{n}":{spec.valid[n] + 1},' + valid[1:]).encode(), code=spec.field_codes,
-        known="duplicate_key_body")
+        ("{" + f'"{n}":{spec.valid[n] + 1},' + valid[1:]).encode(), code=spec.field_codes)
     for desc, doc, *known in spec.wrong_types:
         add(f"wrong type/value: {desc}", text(doc).encode(), code=spec.field_codes,
             known=known[0] if known else None)

@@ -89,6 +89,22 @@ TEST(HttpJsonBodyTest, NumberBeyondDoubleRangeIs400) {
   EXPECT_THAT(e.what(), HasSubstr("1e999999"));
 }
 
+// Which of two values would count depends on the parser: a repeated key is refused, at any
+// depth, and named; the same key in two different objects is fine.
+TEST(HttpJsonBodyTest, AKeyRepeatedInOneObjectIs400NamingIt) {
+  for (const char* body : {R"({"count":2,"rate":1,"count":1})", R"({"a":{"count":1,"count":1}})",
+                           R"([{"x":1},{"y":{"count":1,"z":[1,{"count":2}],"count":3}}])"}) {
+    auto e = rejection(body);
+    EXPECT_EQ(e.status(), 400) << body;
+    EXPECT_EQ(e.code(), "malformed_json") << body;
+    EXPECT_THAT(e.what(), HasSubstr(R"(repeats the key "count")")) << body;
+  }
+  EXPECT_NO_THROW(parse_json_body(R"({"a":{"count":1},"b":{"count":1},"count":[{"count":1}]})"));
+  auto long_key = rejection("{\"" + std::string(5000, 'k') + "\":1,\"" + std::string(5000, 'k') +
+                            "\":2}");
+  EXPECT_LT(std::string(long_key.what()).size(), 300u);
+}
+
 TEST(HttpJsonBodyTest, EmptyAndTruncatedBodiesAre400) {
   EXPECT_EQ(rejection("").code(), "malformed_json");
   EXPECT_EQ(rejection(R"({"a":[1,2)").code(), "malformed_json");
@@ -168,6 +184,10 @@ TEST_F(HttpJsonRoutesTest, FieldsOfTheWrongTypeOrRangeAre400NamingTheField) {
         Case{"/v1/topics", R"({"name":"t","partitions":99999999999})", "invalid_argument",
              "partitions"},
         Case{"/v1/faults/request-errors", R"({"error":"X"})", "invalid_argument", "api_key"},
+        Case{"/v1/faults/request-errors", R"({"api_key":-1,"error":"X"})", "invalid_argument",
+             "api_key"},
+        Case{"/v1/faults/request-errors", R"({"api_key":70000,"error":"X"})", "invalid_argument",
+             "api_key"},
         // Names Kafka refuses, and more partitions than the mock should hold.
         Case{"/v1/topics", R"({"name":"a\u0000b"})", "invalid_argument", "topic name"},
         Case{"/v1/topics", R"({"prefix":"../"})", "invalid_argument", "topic name"},

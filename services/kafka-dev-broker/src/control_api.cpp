@@ -95,7 +95,11 @@ void register_control_api(http::Server& server, MockCluster& cluster,
   server.post("/v1/faults/request-errors",
               operator_only(keys, [&cluster](const httplib::Request& req, httplib::Response& res) {
                 auto body = parse_body(req);
-                int api_key = http::required_field<int>(body, "api_key");
+                // Kafka API keys are int16 request types (0 Produce, 1 Fetch, ...).
+                int api_key = http::required_field<int16_t>(body, "api_key");
+                if (api_key < 0) {
+                  throw errors::ClientError("invalid_argument", "api_key must be 0..32767");
+                }
                 auto error = http::required_field<std::string>(body, "error");
                 int count = http::field_or(body, "count", 1);
                 if (count < 1 || count > 100000) {
