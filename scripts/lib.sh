@@ -113,14 +113,16 @@ pid_alive() {
 }
 
 # Prints the pid of process $1 (from its pid file) when that process is alive and still runs
-# the binary named $1 (not a recycled pid). Fails otherwise.
+# the binary named $1 (not a recycled pid), or $1 without an instance number ("transformer-2"
+# runs transformer). Fails otherwise.
 running_pid() {
   local name="$1" pid exe
   pid="$(cat "$RUN_DIR/$name.pid" 2>/dev/null)" || return 1
   pid_alive "$pid" || return 1
   exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || exe=""
   exe="${exe% (deleted)}"  # a rebuilt binary: the process still runs the old one
-  [ -z "$exe" ] || [ "${exe##*/}" = "$name" ] || [ "${exe##*/}" = nohup ] || return 1
+  [ -z "$exe" ] || [ "${exe##*/}" = "$name" ] || [ "${exe##*/}" = "${name%-[0-9]*}" ] \
+    || [ "${exe##*/}" = nohup ] || return 1
   echo "$pid"
 }
 
@@ -233,6 +235,20 @@ service_port() {
   esac
 }
 
+# Starts a transformer instance named $1 (its pid file and log; more instances of one consumer
+# group each get a name like transformer-2) with its HTTP port $2, without waiting.
+# The dev broker makes a restarted member wait session.timeout.ms - 1 s (after a kill up to
+# twice that), and expires any session of 3 s or less while it delays a first join: 4 s resumes
+# a restart in 3-8 s there. A real cluster keeps the transformer's default.
+# Runs as pipeline_writer; DATABASE_URL (the schema's owner) applies migrations only.
+transformer_start() {
+  PII_HMAC_KEY="$(pii_key)" HTTP_PORT="$2" \
+    MIGRATION_DATABASE_URL="$DATABASE_URL" \
+    DATABASE_URL="${TRANSFORMER_DATABASE_URL:-$(pipeline_writer_url)}" \
+    KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-4000}" \
+    start_process "$1" "$BIN_DIR/transformer"
+}
+
 # Starts the named services (default: all four) and waits until each is ready.
 services_start() {
   : "${KAFKA_BROKERS:?start the broker first}"
@@ -254,15 +270,7 @@ services_start() {
       ingest-gateway) GATEWAY_API_KEYS="$api_key${GATEWAY_API_KEYS:+,$GATEWAY_API_KEYS}" \
         KAFKA_PRODUCER_CONFIG="${KAFKA_PRODUCER_CONFIG:-max.in.flight.requests.per.connection=1}" \
         HTTP_PORT="$GATEWAY_PORT" start_process ingest-gateway "$BIN_DIR/ingest-gateway" ;;
-      # The dev broker makes a restarted member wait session.timeout.ms - 1 s (after a kill up
-      # to twice that), and expires any session of 3 s or less while it delays a first join:
-      # 4 s resumes a restart in 3-8 s there. A real cluster keeps the transformer's default.
-      # Runs as pipeline_writer; DATABASE_URL (the schema's owner) applies migrations only.
-      transformer) PII_HMAC_KEY="$(pii_key)" HTTP_PORT="$TRANSFORMER_PORT" \
-        MIGRATION_DATABASE_URL="$DATABASE_URL" \
-        DATABASE_URL="${TRANSFORMER_DATABASE_URL:-$(pipeline_writer_url)}" \
-        KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-4000}" \
-        start_process transformer "$BIN_DIR/transformer" ;;
+      transformer) transformer_start transformer "$TRANSFORMER_PORT" ;;
       # kpi-api refuses a role that can write: it reads as kpi_reader (migration 011).
       kpi-api) KPI_DATABASE_URL="${KPI_DATABASE_URL:-$(database_url_as kpi_reader)}" \
         HTTP_PORT="$KPI_API_PORT" start_process kpi-api "$BIN_DIR/kpi-api" ;;
