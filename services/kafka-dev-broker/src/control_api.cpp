@@ -91,6 +91,16 @@ void register_control_api(http::Server& server, MockCluster& cluster,
                 reply_json(res, {{"broker_id", id}, {"state", up ? "up" : "down"}});
               }));
 
+  // {"ms": 500}: every answer of the broker comes 500 ms late (0 restores it).
+  server.post(R"(/v1/brokers/(\d+)/rtt)",
+              operator_only(keys, [&cluster](const httplib::Request& req, httplib::Response& res) {
+                int id = path_number(req.matches[1]);
+                int ms = http::required_field<int>(parse_body(req), "ms", "invalid_argument");
+                cluster.set_broker_rtt(id, ms);
+                spdlog::warn("fault injection broker_id={} rtt_ms={}", id, ms);
+                reply_json(res, {{"broker_id", id}, {"rtt_ms", ms}});
+              }));
+
   // {"api_key": 0, "error": "NOT_ENOUGH_REPLICAS", "count": 3}: the next 3 Produce requests fail.
   server.post("/v1/faults/request-errors",
               operator_only(keys, [&cluster](const httplib::Request& req, httplib::Response& res) {

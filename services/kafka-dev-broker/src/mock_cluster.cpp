@@ -84,11 +84,24 @@ std::vector<std::pair<std::string, int>> MockCluster::topics() const {
   return topics_;
 }
 
-void MockCluster::set_broker_up(int broker_id, bool up) {
+void MockCluster::check_broker_id(int broker_id) const {
   if (broker_id < 1 || broker_id > broker_count_) {
     throw errors::ClientError("invalid_argument",
                               "broker id must be in 1.." + std::to_string(broker_count_));
   }
+}
+
+void MockCluster::set_broker_rtt(int broker_id, int rtt_ms) {
+  check_broker_id(broker_id);
+  if (rtt_ms < 0 || rtt_ms > 60000) {
+    throw errors::ClientError("invalid_argument", "ms must be in 0..60000");
+  }
+  rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_rtt(cluster_, broker_id, rtt_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(rd_kafka_err2str(err));
+}
+
+void MockCluster::set_broker_up(int broker_id, bool up) {
+  check_broker_id(broker_id);
   rd_kafka_resp_err_t err = up ? rd_kafka_mock_broker_set_up(cluster_, broker_id)
                                : rd_kafka_mock_broker_set_down(cluster_, broker_id);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(rd_kafka_err2str(err));

@@ -36,12 +36,17 @@ class MockCluster {
 
   // Fault injection, for reliability tests. Broker ids are 1..broker_count.
   void set_broker_up(int broker_id, bool up);
+  /// Delays every answer of the broker by `rtt_ms` (0 restores it): a slow broker.
+  void set_broker_rtt(int broker_id, int rtt_ms);
   /// The next `count` requests of Kafka API `api_key` (0 = Produce, 1 = Fetch, ...) fail with
   /// the named error (e.g. "NOT_ENOUGH_REPLICAS", "REQUEST_TIMED_OUT").
   void push_request_errors(int api_key, const std::string& error_name, int count);
   void clear_request_errors(int api_key);
 
  private:
+  /// Throws errors::ClientError unless 1 <= broker_id <= broker_count().
+  void check_broker_id(int broker_id) const;
+
   int broker_count_;
   rd_kafka_s* handle_ = nullptr;
   rd_kafka_mock_cluster_s* cluster_ = nullptr;

@@ -4,9 +4,13 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <pqxx/pqxx>
+#include <set>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/ids/uuid.hpp"
 #include "pipeline_fixture.hpp"
 
 namespace analytics {
@@ -18,11 +22,20 @@ class BrokerFaultTest : public testing::PipelineTest {
  protected:
   void TearDown() override {
     set_all_brokers(true);
+    for (int id = 1; id <= 3; ++id) set_rtt(id, 0);
+    control().Delete("/v1/faults/request-errors/1");
     control().Delete("/v1/faults/request-errors/0");
     PipelineTest::TearDown();
   }
 
   httplib::Client control() const { return httplib::Client(env_.broker_control); }
+
+  void set_broker(int id, bool up) {
+    auto res = control().Post("/v1/brokers/" + std::to_string(id) + (up ? "/up" : "/down"), "",
+                              "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+  }
 
   void set_all_brokers(bool up) {
     auto cluster = control().Get("/v1/cluster");
@@ -33,6 +46,68 @@ class BrokerFaultTest : public testing::PipelineTest {
                                 "application/json");
       ASSERT_TRUE(res);
       ASSERT_EQ(res->status, 200) << res->body;
+    }
+  }
+
+  void set_rtt(int broker_id, int ms) {
+    auto res = control().Post("/v1/brokers/" + std::to_string(broker_id) + "/rtt",
+                              "{\"ms\":" + std::to_string(ms) + "}", "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+  }
+
+  /// Posts `n` new orders in one request (new random ids, added to `sent`) and returns the ids
+  /// the gateway acknowledged: all of them (200), some (207, 503 naming failed records) or none
+  /// (503 for the whole request, which must say when to retry).
+  std::set<std::string> post_new_orders(int n, std::set<std::string>& sent) {
+    nlohmann::json orders = nlohmann::json::array();
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) {
+      ids.push_back(ids::random_uuid());
+      sent.insert(ids.back());
+      orders.push_back({{"order_id", ids.back()}, {"customer_id", 4242}, {"product", "Desk Lamp"},
+                        {"category", "Home"}, {"quantity", 1}, {"price", 9.99},
+                        {"region", "APAC"}, {"timestamp", "2026-11-01T10:00:00Z"},
+                        {"status", "completed"}});
+    }
+    httplib::Client gateway("127.0.0.1", gateway_port_);
+    gateway.set_read_timeout(90, 0);
+    auto res = gateway.Post("/v1/events/commerce.transaction", orders.dump(), "application/json");
+    std::set<std::string> acked;
+    EXPECT_TRUE(res) << "the gateway did not answer";
+    if (!res) return acked;
+    EXPECT_TRUE(res->status == 200 || res->status == 207 || res->status == 503) << res->body;
+    if (res->status == 503) {
+      EXPECT_FALSE(res->get_header_value("Retry-After").empty());
+    }
+    auto body = nlohmann::json::parse(res->body, nullptr, false);
+    if (!body.contains("results")) return acked;  // refused whole: nothing acknowledged
+    for (const auto& r : body["results"]) {
+      if (r.value("status", "") == "accepted") acked.insert(ids.at(r.at("index").get<size_t>()));
+    }
+    return acked;
+  }
+
+  /// What the gateway acknowledged is in silver exactly once; nothing in silver was not sent.
+  void expect_acknowledged_landed_once(const std::set<std::string>& acked,
+                                       const std::set<std::string>& sent) {
+    ASSERT_FALSE(acked.empty()) << "nothing was acknowledged: the test proves nothing";
+    // Wait (bounded) until every acknowledged order is in silver.
+    std::string in_list;
+    for (const auto& id : acked) in_list += (in_list.empty() ? "'" : ",'") + id + "'";
+    auto landed = testing::wait_for_scalar(
+        database_url_,
+        "SELECT count(*) FROM silver.orders WHERE order_id IN (" + in_list + ")",
+        std::to_string(acked.size()), kWaitMs);
+    EXPECT_EQ(landed, std::to_string(acked.size())) << "acknowledged orders lost";
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // late duplicates would show now
+    EXPECT_EQ(testing::query_scalar(database_url_,
+                                    "SELECT count(*) - count(DISTINCT order_id) FROM silver.orders"),
+              "0");
+    pqxx::connection conn(database_url_);
+    pqxx::nontransaction tx(conn);
+    for (const auto& row : tx.exec("SELECT order_id::text FROM silver.orders")) {
+      EXPECT_TRUE(sent.count(row[0].c_str())) << "in silver but never sent: " << row[0].c_str();
     }
   }
 
@@ -141,6 +216,52 @@ TEST_F(BrokerFaultTest, ProduceErrorThatCannotClearIsA500NotARetryLoop) {
   ready = gateway.Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
+}
+
+// One broker of three goes away while a batch is in flight, and comes back: the partitions it
+// leads cannot take writes meanwhile (the mock moves no leadership), so the answer is a success
+// after the broker returns or a 503 naming what failed; either way exactly what was
+// acknowledged lands, once.
+TEST_F(BrokerFaultTest, OneBrokerDownLosesNothingAcknowledged) {
+  std::set<std::string> sent, acked;
+  acked.merge(post_new_orders(20, sent));  // before: all up
+  set_broker(2, false);
+  std::thread revive([this] {
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    set_broker(2, true);
+  });
+  acked.merge(post_new_orders(60, sent));
+  revive.join();
+  acked.merge(post_new_orders(20, sent));  // after
+  expect_acknowledged_landed_once(acked, sent);
+}
+
+// Every broker answers 400 ms late: ingest is slower, not wrong.
+TEST_F(BrokerFaultTest, ASlowClusterIsSlowerButLosesNothing) {
+  for (int id = 1; id <= 3; ++id) set_rtt(id, 400);
+  std::set<std::string> sent, acked;
+  auto start = std::chrono::steady_clock::now();
+  acked.merge(post_new_orders(50, sent));
+  acked.merge(post_new_orders(50, sent));
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(400)) << "the injected latency did not apply";
+  for (int id = 1; id <= 3; ++id) set_rtt(id, 0);
+  EXPECT_EQ(acked.size(), 100u) << "a slow cluster within the delivery timeout still takes all";
+  expect_acknowledged_landed_once(acked, sent);
+}
+
+// The transformer's fetches fail for a while: it retries and resumes, without loss or
+// duplicates.
+TEST_F(BrokerFaultTest, FetchErrorsDelayTheTransformerButLoseNothing) {
+  auto injected = control().Post("/v1/faults/request-errors",
+                                 R"({"api_key":1,"error":"NOT_LEADER_FOR_PARTITION","count":30})",
+                                 "application/json");
+  ASSERT_TRUE(injected);
+  ASSERT_EQ(injected->status, 200) << injected->body;
+  std::set<std::string> sent, acked;
+  for (int i = 0; i < 4; ++i) acked.merge(post_new_orders(50, sent));
+  EXPECT_EQ(acked.size(), 200u);
+  expect_acknowledged_landed_once(acked, sent);
 }
 
 }  // namespace
