@@ -36,6 +36,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -451,7 +452,7 @@ def cmd_check(a: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- report
 
-COLUMNS = ["scenario", "faults injected", "sent", "acknowledged", "landed", "lost",
+COLUMNS = ["scenario", "faults injected", "sent", "acknowledged (ids)", "landed", "lost",
            "duplicated", "rejected → DLQ", "unanswered / landed anyway", "gold = silver",
            "recovery s", "all partitions s", "ok"]
 
@@ -483,11 +484,26 @@ def cmd_report(a: argparse.Namespace) -> int:
                                 text=True).stdout.strip() or "unknown"
         date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         problems = [f"- {r['scenario']}: {p}" for r in rows for p in r["problems"]]
+        wrap = lambda text: textwrap.fill(text, width=100, break_on_hyphens=False)
         section = "\n".join([
-            f"Ran {date} at commit `{commit}` ({a.form} form, {a.elapsed:.0f} s in all, "
-            f"{a.settings}). Re-run: `{a.command}`.", "", table, "",
-            "Figures are per scenario from that scenario's ledgers; the checks (lost, "
-            "duplicated, bronze, DLQ, gold) cover the whole run after each scenario.",
+            wrap(f"Ran {date} at commit `{commit}` ({a.form} form, {a.elapsed:.0f} s in all, "
+                 f"{a.settings}). Re-run: `{a.command}`."), "", table, "", wrap(
+            "Per scenario, from its own ledgers: *sent* events (eventgen's two loaders and "
+            "the rejected-record probe), *acknowledged* records the gateway accepted (distinct "
+            "ids), *landed* acknowledged ids found in silver or silver.quarantine, *lost* "
+            "acknowledged ids found in neither, *duplicated* ids stored twice in silver plus "
+            "Kafka records stored twice in bronze, *rejected → DLQ* rejected ids found among "
+            "the dead letters with the reason the gateway gave / rejected ids, *unanswered* "
+            "events whose request got no per-record answer (nothing acknowledged) and the ids "
+            "that landed although no ledger says they were accepted. *Recovery*: seconds from "
+            "each fault's end (restart) until the first batch commits (transformer, "
+            "PostgreSQL; in the group, while the other members keep committing) or /readyz "
+            "answers 200 (gateway); *all partitions*: until every partition of both event "
+            "topics has committed again (the longest over the scenario's faults). Lost, "
+            "duplicated, bronze offsets, dead letters and gold = silver (orders, units and "
+            "revenue per day in agg_orders_daily and fact_orders; events and revenue per day "
+            "in agg_interactions_hourly; users and sessions per day and platform in "
+            "daily_distinct) are checked over the whole run after every scenario."),
             *(["", "Failed checks:", *problems] if problems else []),
         ])
         text = open(a.doc, encoding="utf-8").read()

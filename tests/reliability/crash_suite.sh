@@ -145,9 +145,8 @@ sleep_until() { local d; d="$(awk -v a="$2" -v b="$1" -v n="$(now)" 'BEGIN { d =
 # A random point in the k-th of n equal slices of $3 seconds (the middle half of the slice).
 random_point() { awk -v k="$1" -v n="$2" -v t="$3" -v r="$RANDOM" 'BEGIN { s = t / n; printf "%.1f", s * (k + 0.25 + 0.5 * r / 32768) }'; }
 recovery() { "${CHECK[@]}" recovery --db "$DATABASE_URL" "$@" || true; }
-join_by() { local IFS="$1"; shift; echo "$*"; }
-# "5.1 (max of 3.4/5.1/4.0)" for several faults, "3.4" for one.
-summary_of() { [ $# -eq 1 ] && echo "$1" || echo "$(max_of "$@") (max of $(join_by / "$@"))"; }
+# One figure per fault: "3.4 / 5.1 / 4.0".
+summary_of() { local IFS=$'\n'; echo "$*" | paste -sd/ | sed 's|/| / |g'; }
 max_of() { printf '%s\n' "$@" | awk '$1 ~ /^[0-9.]+$/ { if ($1 > m) m = $1; n++ } $1 !~ /^[0-9.]+$/ { t = 1 } END { if (t) print "timeout"; else printf "%.1f", m }'; }
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -240,7 +239,7 @@ scenario_postgres_restart() {
   log "postgres-restart: ${LOAD_S}s of load, $n immediate stops of PostgreSQL (${PG_OUTAGES[*]}s down)"
   faults_under_load 3-postgres-restart "$n" restart_postgres $((${longest%.*} + 4))
   finish_scenario "$LEDGERS/3-postgres-restart" postgres-restart \
-    "PostgreSQL stop -m immediate ×$n (down $(join_by / "${PG_OUTAGES[@]}") s)" \
+    "PostgreSQL stop -m immediate ×$n (down $(summary_of "${PG_OUTAGES[@]}") s)" \
     "$(summary_of "${RECS[@]}")" "$(max_of "${PARTS[@]}")"
 }
 
