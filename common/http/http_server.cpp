@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "common/errors/errors.hpp"
@@ -183,6 +184,39 @@ std::string read_body(const httplib::Request& req, httplib::Response& res,
   return body;
 }
 
+/// For Server::allowed_methods_: matches a path against every route's pattern (cpp-httplib
+/// matches whole paths with std::regex, so these agree with its routing).
+std::function<std::string(const std::string&)> methods_by_path(
+    const std::vector<std::pair<std::string, std::string>>& routes) {
+  auto patterns = std::make_shared<std::vector<std::pair<std::string, std::regex>>>();
+  for (const auto& [method, pattern] : routes) patterns->emplace_back(method, std::regex(pattern));
+  return [patterns](const std::string& path) {
+    std::vector<std::string> methods;
+    auto add = [&methods](const std::string& m) {
+      if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+    };
+    for (const auto& [method, regex] : *patterns) {
+      if (!std::regex_match(path, regex)) continue;
+      add(method);
+      if (method == "GET") add("HEAD");
+    }
+    std::string allow;
+    for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+    return allow;
+  };
+}
+
+/// Answers 405 with Allow when some other method serves the request's path; false otherwise.
+bool reply_method_not_allowed(const std::function<std::string(const std::string&)>& allowed,
+                              const httplib::Request& req, httplib::Response& res) {
+  std::string allow = allowed ? allowed(req.path) : "";
+  if (allow.empty()) return false;
+  write_error(res, 405, "method_not_allowed",
+              req.method + " is not served at " + req.path + "; it takes " + allow);
+  res.set_header("Allow", allow);
+  return true;
+}
+
 }  // namespace
 
 Server::Server(std::string service, metrics::Registry& registry)
@@ -193,12 +227,15 @@ Server::Server(std::string service, metrics::Registry& registry)
   // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs stall every response on a
   // kept-alive connection by ~40-60 ms.
   server_->set_tcp_nodelay(true);
-  server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     // Only fill bodies httplib left empty (unknown routes, its own 4xx); handlers' bodies stay.
     if (!res.body.empty()) return;
     switch (res.status) {
       case 404:
-        write_error(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+        // GET or HEAD of a path only other methods serve.
+        if (!reply_method_not_allowed(allowed_methods_, req, res)) {
+          write_error(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+        }
         break;
       case 400:
         write_error(res, 400, "bad_request",
@@ -353,12 +390,15 @@ int Server::start(const std::string& host, int port) {
     // Registered last, so they match only what no route did. Without them httplib would read
     // the whole body of a request to an unknown path (unbounded when chunked or compressed)
     // just to answer 404.
-    auto no_route = [](const httplib::Request& req, httplib::Response& res,
-                       const httplib::ContentReader&) {
+    allowed_methods_ = methods_by_path(routes_);
+    auto no_route = [this](const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader&) {
       if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
         detail::GuardedServer::close_after_response(res);
       }
-      write_error(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+      if (!reply_method_not_allowed(allowed_methods_, req, res)) {
+        write_error(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+      }
     };
     server_->Post(".*", no_route);
     server_->Put(".*", no_route);

@@ -135,6 +135,9 @@ class Server {
   std::unique_ptr<detail::GuardedServer> server_;
   std::vector<std::pair<std::string, ReadinessCheck>> checks_;
   std::vector<std::pair<std::string, std::string>> routes_;
+  /// The methods that serve `path` ("GET, HEAD, POST"), empty when no route matches it: what a
+  /// request with another method is told (405 with Allow) instead of a 404. Set by start().
+  std::function<std::string(const std::string& path)> allowed_methods_;
   std::thread thread_;
   bool fallback_routes_registered_ = false;
 };

@@ -155,6 +155,28 @@ TEST_F(HttpServerTest, UnknownRouteIsA404InTheErrorShape) {
   EXPECT_THAT(body["error"].at("message").get<std::string>(), HasSubstr("/no/such/route"));
 }
 
+// A known path asked with a method it does not serve: 405 naming what it takes, not a 404
+// that says the path does not exist.
+TEST_F(HttpServerTest, AKnownPathWithAnotherMethodIs405WithAllow) {
+  auto post = client_->Post("/healthz", "{}", "application/json");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD");
+  auto body = json_of(post);
+  EXPECT_EQ(body["error"].at("code"), "method_not_allowed");
+  EXPECT_THAT(body["error"].at("message").get<std::string>(), HasSubstr("GET, HEAD"));
+  auto del = client_->Delete("/metrics");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 405);
+  auto put = client_->Put("/readyz", "", "text/plain");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  // Still 404 where no method is served.
+  auto unknown = client_->Post("/no/such/route", "{}", "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+}
+
 TEST_F(HttpServerTest, ApiErrorKeepsItsStatusCodeDetailsAndHeaders) {
   auto res = get("/teapot");
   ASSERT_TRUE(res);
@@ -356,6 +378,13 @@ TEST_F(HttpBodyLimitTest, UnknownRouteIs404WithoutReadingTheBody) {
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 404);
   EXPECT_EQ(nlohmann::json::parse(res->body)["error"].at("code"), "not_found");
+}
+
+TEST_F(HttpBodyLimitTest, GetOfAPostOnlyPathIs405) {
+  auto res = client_->Get("/size");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  EXPECT_EQ(res->get_header_value("Allow"), "POST, DELETE");
 }
 
 TEST_F(HttpBodyLimitTest, RefusedBodiesAreCountedUnderTheirRoute) {
