@@ -103,7 +103,10 @@ struct Path {
 
 struct CompiledSchema::Node {
   unsigned types = kAnyType;
-  std::vector<std::pair<std::string, Node>> properties;
+  // Not std::pair<std::string, Node>: a pair of an incomplete type is undefined behaviour, and
+  // clang's libstdc++ instantiation rejects it.
+  struct Property;
+  std::vector<Property> properties;
   struct Required {
     std::string name;
     size_t property;  // its index in `properties` (found by the presence bitmask), or npos
@@ -128,6 +131,11 @@ struct CompiledSchema::Node {
   bool in_enum(simdjson::dom::element value) const;
   void check_object(simdjson::dom::object object, const Path& path, std::vector<FieldError>& errors,
                     bool& ok) const;
+};
+
+struct CompiledSchema::Node::Property {
+  std::string name;
+  Node schema;
 };
 
 namespace {
@@ -160,7 +168,7 @@ CompiledSchema::Node CompiledSchema::Node::compile(const nlohmann::json& schema,
       }
     } else if (keyword == "properties") {
       for (const auto& [name, sub] : value.items()) {
-        node.properties.emplace_back(name, compile(sub, where + ".properties." + name));
+        node.properties.push_back(Property{name, compile(sub, where + ".properties." + name)});
       }
     } else if (keyword == "required") {
       for (const auto& name : value) node.required.push_back({name.get<std::string>(), 0});
@@ -203,7 +211,7 @@ CompiledSchema::Node CompiledSchema::Node::compile(const nlohmann::json& schema,
   for (auto& r : node.required) {
     r.property = std::string::npos;
     for (size_t i = 0; i < node.properties.size() && i < 64; ++i) {
-      if (node.properties[i].first == r.name) r.property = i;
+      if (node.properties[i].name == r.name) r.property = i;
     }
   }
   return node;
@@ -284,8 +292,8 @@ void CompiledSchema::Node::check_object(simdjson::dom::object object, const Path
   for (auto field : object) {
     const Node* rule = nullptr;
     for (size_t i = 0; i < properties.size(); ++i) {
-      if (properties[i].first == field.key) {
-        rule = &properties[i].second;
+      if (properties[i].name == field.key) {
+        rule = &properties[i].schema;
         if (i < 64) present |= uint64_t{1} << i;
         break;
       }

@@ -194,7 +194,9 @@ struct Expected {
                     std::to_string(d.sessions.size()) + "\n";
     }
     std::map<std::string, std::vector<std::pair<int64_t, std::string>>> views_by_day;
-    for (const auto& [key, types] : funnel) {
+    for (const auto& [key, types_of_key] : funnel) {
+      // A reference, not the binding itself: clang 14 cannot capture structured bindings.
+      const auto& types = types_of_key;
       auto n = [&](const char* t) { return types.count(t) ? types.at(t) : 0; };
       int64_t pv = n("product_view");
       v["funnel"] += key.first + "|" + key.second + "|" + std::to_string(pv) + "|" +
@@ -205,8 +207,10 @@ struct Expected {
     }
     for (const auto& [day, products] : views_by_day) {
       for (const auto& [views_n, product] : products) {
-        long rank = 1 + std::count_if(products.begin(), products.end(),
-                                      [&](const auto& p) { return p.first > views_n; });
+        int64_t views_of_product = views_n;  // clang 14 cannot capture structured bindings
+        long rank = 1 + std::count_if(products.begin(), products.end(), [&](const auto& p) {
+          return p.first > views_of_product;
+        });
         v["product_views"] +=
             day + "|" + product + "|" + std::to_string(views_n) + "|" + std::to_string(rank) + "\n";
       }

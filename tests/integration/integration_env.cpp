@@ -21,8 +21,11 @@ bool load_integration_env(IntegrationEnv& env) {
     out = v;
     return true;
   };
-  return read("TEST_DATABASE_URL", env.admin_database_url) &
-         read("KAFKA_BROKERS", env.kafka_brokers) & read("DEV_BROKER_CONTROL", env.broker_control);
+  // Each is read, so every missing one is reported, not only the first.
+  bool database = read("TEST_DATABASE_URL", env.admin_database_url);
+  bool brokers = read("KAFKA_BROKERS", env.kafka_brokers);
+  bool control = read("DEV_BROKER_CONTROL", env.broker_control);
+  return database && brokers && control;
 }
 
 std::string unique_name(const std::string& stem) {
