@@ -12,8 +12,7 @@ ConnectionPool::ConnectionPool(std::string url, size_t size, std::string session
 
 ConnectionPool::~ConnectionPool() = default;
 
-ConnectionPool::Lease::Lease(ConnectionPool& pool, std::unique_ptr<pqxx::connection_base> conn,
-                             bool reused)
+ConnectionPool::Lease::Lease(ConnectionPool& pool, Connection conn, bool reused)
     : pool_(&pool), conn_(std::move(conn)), reused_(reused) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
@@ -26,7 +25,7 @@ ConnectionPool::Lease::~Lease() {
 }
 
 ConnectionPool::Lease ConnectionPool::acquire(int wait_ms) {
-  std::unique_ptr<pqxx::connection_base> conn;
+  Connection conn;
   {
     std::unique_lock lock(mu_);
     // A hung database must not hold every HTTP worker forever (health checks included).
@@ -55,7 +54,7 @@ ConnectionPool::Lease ConnectionPool::acquire(int wait_ms) {
 }
 
 void ConnectionPool::discard_idle() {
-  std::vector<std::unique_ptr<pqxx::connection_base>> closing;
+  std::vector<Connection> closing;
   {
     std::lock_guard lock(mu_);
     closing.swap(idle_);
@@ -63,7 +62,7 @@ void ConnectionPool::discard_idle() {
   // Closed outside the lock; the slots stay available and open a connection when next used.
 }
 
-void ConnectionPool::release(std::unique_ptr<pqxx::connection_base> conn) {
+void ConnectionPool::release(Connection conn) {
   std::lock_guard lock(mu_);
   // A connection left inside a failed transaction or broken is simply not kept.
   if (conn && conn->is_open()) idle_.push_back(std::move(conn));

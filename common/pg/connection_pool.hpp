@@ -21,7 +21,7 @@ class ConnectionPool {
   /// Exclusive use of one connection until destroyed.
   class Lease {
    public:
-    Lease(ConnectionPool& pool, std::unique_ptr<pqxx::connection_base> conn, bool reused);
+    Lease(ConnectionPool& pool, Connection conn, bool reused);
     Lease(Lease&&) noexcept;
     ~Lease();
     pqxx::connection_base& operator*() { return *conn_; }
@@ -31,7 +31,7 @@ class ConnectionPool {
 
    private:
     ConnectionPool* pool_;
-    std::unique_ptr<pqxx::connection_base> conn_;
+    Connection conn_;
     bool reused_;
   };
 
@@ -62,13 +62,13 @@ class ConnectionPool {
   void discard_idle();
 
  private:
-  void release(std::unique_ptr<pqxx::connection_base> conn);
+  void release(Connection conn);
 
   std::string url_;
   std::string session_sql_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<pqxx::connection_base>> idle_;
+  std::vector<Connection> idle_;
   size_t available_;  // idle connections + slots not yet opened
 };
 

@@ -50,11 +50,14 @@ void rethrow_as_db_error() {
   }
 }
 
-std::unique_ptr<pqxx::connection_base> connect(const std::string& url) {
+void ConnectionDeleter::operator()(pqxx::connection_base* conn) const {
+  // Every connection_base here was made by connect() below, as a pqxx::connection.
+  delete static_cast<pqxx::connection*>(conn);
+}
+
+Connection connect(const std::string& url) {
   apply_default_connect_timeout();
-  return guarded([&]() -> std::unique_ptr<pqxx::connection_base> {
-    return std::make_unique<pqxx::connection>(url);
-  });
+  return guarded([&] { return Connection(new pqxx::connection(url)); });
 }
 
 }  // namespace analytics::pg

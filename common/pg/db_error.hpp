@@ -50,8 +50,18 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
   }
 }
 
+/// Deletes a connection that connect() opened as what it is, a pqxx::connection: libpqxx 6.4's
+/// connection_base has no virtual destructor, so deleting through it never closed the
+/// connection (its socket, its server backend and libpq's memory stayed until the process
+/// exited; LeakSanitizer found it).
+struct ConnectionDeleter {
+  void operator()(pqxx::connection_base* conn) const;
+};
+using Connection = std::unique_ptr<pqxx::connection_base, ConnectionDeleter>;
+
 /// Opens a connection from a libpq URL or key=value string; throws DbError. Connecting gives
-/// up after 5 s unless PGCONNECT_TIMEOUT or the URL's connect_timeout says otherwise.
-std::unique_ptr<pqxx::connection_base> connect(const std::string& url);
+/// up after 5 s unless PGCONNECT_TIMEOUT or the URL's connect_timeout says otherwise. The
+/// connection closes when the pointer is destroyed.
+Connection connect(const std::string& url);
 
 }  // namespace analytics::pg
