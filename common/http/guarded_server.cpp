@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/http/http_server.hpp"
+#include "common/http/request_head.hpp"
 #include "common/metrics/metrics.hpp"
 
 namespace analytics::http::detail {
@@ -449,6 +450,11 @@ class Dispatcher final : public httplib::TaskQueue {
                    " bytes");
         return;
       case Head::kComplete:
+        if (auto problem = check_request_head(
+                std::string_view(c->in).substr(0, c->in.find("\r\n\r\n") + 4))) {
+          reject(*c, problem->status, problem->reason, problem->code, problem->message);
+          return;
+        }
         if (auto refused = to_workers(std::move(c))) {
           reject_overloaded(*refused);
           c = std::move(refused);
