@@ -16,6 +16,7 @@
 #include <set>
 
 #include "common/errors/errors.hpp"
+#include "common/http/body_limit.hpp"
 #include "common/http/guarded_server.hpp"
 #include "common/ids/uuid.hpp"
 
@@ -163,25 +164,16 @@ std::string read_body(const httplib::Request& req, httplib::Response& res,
     detail::GuardedServer::close_after_response(res);
     throw ApiError(415, "unsupported_media_type", "multipart bodies are not accepted");
   }
-  std::string body;
-  body.reserve(declared);  // <= limit; an inflated body grows beyond it up to the limit
-  bool over_limit = false;
-  bool complete = reader([&](const char* data, size_t size) {
-    if (size > limit - body.size()) {
-      over_limit = true;
-      return false;
-    }
-    body.append(data, size);
-    return true;
-  });
-  if (over_limit || !complete) detail::GuardedServer::close_after_response(res);
-  if (over_limit) throw too_large(limit);
+  BodyCollector body(limit, declared);
+  bool complete = reader([&](const char* data, size_t size) { return body.append(data, size); });
+  if (body.over_limit() || !complete) detail::GuardedServer::close_after_response(res);
+  if (body.over_limit()) throw too_large(limit);
   if (!complete) {
     throw ApiError(400, "bad_request",
                    "the request body could not be read: it ended early, stalled, or does not "
                    "match its Content-Encoding or chunked framing");
   }
-  return body;
+  return body.take();
 }
 
 /// For Server::allowed_methods_: matches a path against every route's pattern (cpp-httplib
