@@ -104,8 +104,13 @@ void WarehouseWriter::advance_offsets(pg::Session& s, const Batch& batch) {
     bool first = advance.expected_next < 0;
     if (!first) params.push_back(std::to_string(advance.expected_next));
     if (s.exec_prepared(first ? "insert_offset" : "advance_offset", params).affected_rows() != 1) {
+      // Either another consumer took the partition over, or an earlier attempt of this very
+      // batch committed and only its answer was lost (the connection dropped at COMMIT): both
+      // mean the stored position is the truth, and the caller re-reads it.
       throw OffsetFenceError("offset of " + topic + "/" + std::to_string(part) +
-                             " was moved by another consumer");
+                             " is past where this batch expected it (another consumer moved it, "
+                             "or an earlier attempt committed before its answer was lost); "
+                             "re-reading positions");
     }
   }
 }
