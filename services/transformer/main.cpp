@@ -153,14 +153,15 @@ int main(int argc, char** argv) {
       transformer::set_role_passwords(migration_url, role_passwords);
       if (migrate_only) return 0;
     }
+    if (command == "replay") {
+      return transformer::replay_command(std::vector<std::string>(argv + 2, argv + argc), cfg,
+                                         std::cout, std::cerr);
+    }
+    // The service, not an operator's replay, is what should never run as a superuser.
     if (transformer::connects_as_superuser(cfg.database_url)) {
       logger->warn(
           "DATABASE_URL logs in as a superuser: run the transformer as pipeline_writer, which "
           "can write rows but change nothing else (docs/reliability.md, Security)");
-    }
-    if (command == "replay") {
-      return transformer::replay_command(std::vector<std::string>(argv + 2, argv + argc), cfg,
-                                         std::cout, std::cerr);
     }
     metrics::Registry registry;
     transformer::BronzeMaintenance bronze(cfg.database_url, bronze_retention_days, registry);
