@@ -37,3 +37,13 @@ export DEV_BROKER_CONTROL="http://127.0.0.1:$BROKER_CONTROL_PORT"
 
 log "running tests"
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 --parallel 2 "$@"
+
+# The sanitizer and fuzzing stage (scripts/sanitize.sh: ASan + UBSan over the unit and
+# in-process integration tests, then every fuzzer for 20 s), against this PostgreSQL and broker.
+# CI always runs it; locally SANITIZE=0 skips it, and so does a run narrowed by ctest arguments
+# (-L unit, -R ...) unless SANITIZE=1.
+if [ "${CI:-}" = true ] || { [ "${SANITIZE:-}" != 0 ] && { [ $# -eq 0 ] || [ "${SANITIZE:-}" = 1 ]; }; }; then
+  "$ROOT/scripts/sanitize.sh"
+else
+  log "skipping the sanitizer and fuzzing stage (SANITIZE=0, or a narrowed run); CI always runs it"
+fi
