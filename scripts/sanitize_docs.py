@@ -107,9 +107,10 @@ def fuzz_section(results):
         ("CI run", short, "`scripts/test.sh` (through `scripts/sanitize.sh`, `FUZZ_SECONDS=20`)"),
         ("Long run", long, "`FUZZ_SECONDS=300 scripts/sanitize.sh --fuzz-only --docs`"),
     ):
-        out += ["", f"**{title}**: {cmd}, two targets at a time on 2 cores; coverage counts "
-                "edges of our code (Debian's zlib, httplib and simdjson/nlohmann headers "
-                "compiled into our objects count too, the shared libraries do not).", ""]
+        out += ["", f"**{title}**: {cmd}, two targets at a time on 2 cores. Coverage counts "
+                "the instrumented edges: our code and the header-only libraries compiled into "
+                "it (nlohmann, valijson, simdjson's inline parts); Debian's shared libraries "
+                "(zlib, brotli, httplib, libpq) are not instrumented.", ""]
         if not rows:
             out.append("Not yet run.")
             continue
