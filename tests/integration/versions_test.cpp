@@ -299,6 +299,46 @@ TEST_F(VersionsTest, AcrossBatchesTheLaterWinsAndAnOlderRecordNeverOverwrites) {
   expect_latest(expected);
 }
 
+// SCD1 (docs/architecture.md): a customer's attributes and a product's category are those of
+// their latest current order. A correction that moves an order to another customer and product
+// in a later batch leaves the old ones as their remaining order says, not as the moved
+// order's old version said (before migration 013 that depended on the batch boundaries, and
+// `transformer replay` disagreed with streaming).
+TEST_F(VersionsTest, AnOrderMovedAwayLeavesItsOldCustomerAndProductAsTheirRemainingOrdersSay) {
+  auto ids = order_ids(2, 404);
+  const std::string& kept = ids[0];
+  const std::string& moved = ids[1];
+  auto order = [](const std::string& id, int customer, const std::string& name,
+                  const std::string& product, const std::string& category) {
+    json r = order_json(id, first_version(0));
+    r["customer_id"] = customer;
+    r["customer_name"] = name;
+    r["email"] = name.substr(0, name.find(' ')) + "@example.org";
+    r["product"] = product;
+    r["category"] = category;
+    return r;
+  };
+  // Three requests, each committed before the next is sent: three batches.
+  post_ndjson({order(kept, 7001, "Mateo Kowalski", "Desk Lamp", "Home")});
+  ASSERT_EQ(wait_count("silver.orders", 1), "1");
+  post_ndjson({order(moved, 7001, "Lucas Kowalski", "Desk Lamp", "Lighting")});
+  ASSERT_EQ(wait_count("silver.orders", 2), "2");
+  EXPECT_EQ(q("SELECT customer_name_masked FROM gold.dim_customer WHERE customer_id = 7001"), "L***");
+  EXPECT_EQ(q("SELECT category FROM gold.dim_product WHERE product_name = 'Desk Lamp'"), "Lighting");
+  post_ndjson({order(moved, 7002, "Kofi Smith", "Yoga Mat", "Fitness")});
+  ASSERT_EQ(wait_count("bronze.events", 3), "3");
+
+  const std::string kept_email =
+      q("SELECT email_hmac FROM silver.orders WHERE order_id = '" + kept + "'");
+  EXPECT_EQ(q("SELECT customer_name_masked || '|' || email_hmac FROM gold.dim_customer "
+              "WHERE customer_id = 7001"),
+            "M***|" + kept_email);
+  EXPECT_EQ(q("SELECT customer_name_masked FROM gold.dim_customer WHERE customer_id = 7002"), "K***");
+  EXPECT_EQ(q("SELECT category FROM gold.dim_product WHERE product_name = 'Desk Lamp'"), "Home");
+  EXPECT_EQ(q("SELECT category FROM gold.dim_product WHERE product_name = 'Yoga Mat'"), "Fitness");
+  expect_gold_matches_silver();
+}
+
 TEST_F(VersionsTest, TwoTransformerInstancesInOneGroupKeepTheVersionSentLast) {
   metrics::Registry second_registry;
   auto second = make_transformer(second_registry);

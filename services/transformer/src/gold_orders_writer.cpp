@@ -135,6 +135,49 @@ SELECT customer_key, sum(orders) FROM stage_order_deltas
 GROUP BY 1 HAVING sum(orders) <> 0 ORDER BY 1
 ON CONFLICT (customer_key) DO UPDATE SET orders = a.orders + EXCLUDED.orders)sql";
 
+// SCD1 across batches: the listed customers' attributes become those of their latest current
+// order in silver, the latest batch first, then the later version within it (the same order as
+// the batches applied them). One index probe per customer (migration 013).
+std::string settle_customers(const std::string& customer_ids) {
+  return R"sql(
+UPDATE gold.dim_customer c SET customer_name_masked = l.customer_name_masked,
+  email_hmac = l.email_hmac, pii_key_version = l.pii_key_version, updated_at = now()
+FROM (SELECT DISTINCT customer_id FROM ()sql" + customer_ids + R"sql() ids) m
+CROSS JOIN LATERAL (SELECT customer_name_masked, email_hmac, pii_key_version FROM silver.orders o
+                    WHERE o.customer_id = m.customer_id
+                    ORDER BY ingested_at DESC, )sql" + latest_first_sql() + R"sql( LIMIT 1) l
+WHERE c.customer_id = m.customer_id
+  AND (c.customer_name_masked, c.email_hmac, c.pii_key_version)
+      IS DISTINCT FROM (l.customer_name_masked, l.email_hmac, l.pii_key_version))sql";
+}
+
+// The same for a product's category.
+std::string settle_products(const std::string& products) {
+  return R"sql(
+UPDATE gold.dim_product p SET category = l.category
+FROM (SELECT DISTINCT product FROM ()sql" + products + R"sql() names) m
+CROSS JOIN LATERAL (SELECT category FROM silver.orders o WHERE o.product = m.product
+                    ORDER BY ingested_at DESC, )sql" + latest_first_sql() + R"sql( LIMIT 1) l
+WHERE p.product_name = m.product AND p.category <> l.category)sql";
+}
+
+// A correction that moves an order to another customer or product leaves the old one with
+// attributes of an order it no longer has: those (not in this batch's stage, which set its own
+// customers and products above) are settled from silver. Their old facts are the deltas taken
+// out (orders -1). Without it the result would depend on whether both versions fell in one
+// batch, and `transformer replay` would not reproduce streaming.
+std::string settle_moved_customers() {
+  return settle_customers(R"sql(
+SELECT c.customer_id FROM stage_order_deltas d JOIN gold.dim_customer c USING (customer_key)
+WHERE d.orders < 0 AND NOT EXISTS (SELECT 1 FROM stage_orders s WHERE s.customer_id = c.customer_id))sql");
+}
+
+std::string settle_moved_products() {
+  return settle_products(R"sql(
+SELECT p.product_name AS product FROM stage_order_deltas d JOIN gold.dim_product p USING (product_key)
+WHERE d.orders < 0 AND NOT EXISTS (SELECT 1 FROM stage_orders s WHERE s.product = p.product_name))sql");
+}
+
 }  // namespace
 
 void GoldOrdersWriter::forget(pg::Session& session, const IngestionRange& range) {
@@ -150,28 +193,13 @@ void GoldOrdersWriter::forget(pg::Session& session, const IngestionRange& range)
 }
 
 void GoldOrdersWriter::settle(pg::Session& session, const IngestionRange& range) {
-  // The latest order of the latest batch: ingested_at, then the later version within a batch.
-  const std::string latest = "ingested_at DESC, " + latest_first_sql();
-  session.exec_params(R"sql(
-UPDATE gold.dim_customer c SET customer_name_masked = l.customer_name_masked,
-  email_hmac = l.email_hmac, pii_key_version = l.pii_key_version, updated_at = now()
-FROM (SELECT DISTINCT ON (customer_id) customer_id, customer_name_masked, email_hmac,
-             pii_key_version
-      FROM silver.orders
-      WHERE customer_id IN (SELECT customer_id FROM silver.orders
-                            WHERE ingested_at >= $1 AND ingested_at < $2)
-      ORDER BY customer_id, )sql" + latest + R"sql() l
-WHERE c.customer_id = l.customer_id
-  AND (c.customer_name_masked, c.email_hmac, c.pii_key_version)
-      IS DISTINCT FROM (l.customer_name_masked, l.email_hmac, l.pii_key_version))sql",
+  session.exec_params(settle_customers(
+                          "SELECT customer_id FROM silver.orders "
+                          "WHERE ingested_at >= $1 AND ingested_at < $2"),
                       {range.from, range.to});
-  session.exec_params(R"sql(
-UPDATE gold.dim_product p SET category = l.category
-FROM (SELECT DISTINCT ON (product) product, category FROM silver.orders
-      WHERE product IN (SELECT product FROM silver.orders
-                        WHERE ingested_at >= $1 AND ingested_at < $2)
-      ORDER BY product, )sql" + latest + R"sql() l
-WHERE p.product_name = l.product AND p.category <> l.category)sql",
+  session.exec_params(settle_products(
+                          "SELECT product FROM silver.orders "
+                          "WHERE ingested_at >= $1 AND ingested_at < $2"),
                       {range.from, range.to});
 }
 
@@ -186,6 +214,8 @@ void GoldOrdersWriter::prepare(pg::Session& session) {
   session.prepare("upsert_dim_product", upsert_dim_product());
   session.prepare("upsert_dim_region", kUpsertDimRegion);
   session.prepare("upsert_fact_orders", kUpsertFactOrders);
+  session.prepare("settle_moved_customers", settle_moved_customers());
+  session.prepare("settle_moved_products", settle_moved_products());
 }
 
 void GoldOrdersWriter::write(pg::Session& session, const Batch&, BatchStats&) {
@@ -193,7 +223,7 @@ void GoldOrdersWriter::write(pg::Session& session, const Batch&, BatchStats&) {
   for (const char* stmt :
        {"upsert_dim_date", "upsert_dim_customer", "update_product_category", "upsert_dim_product",
         "upsert_dim_region", "take_out_old_facts", "upsert_fact_orders", "apply_cell_deltas",
-        "apply_customer_deltas"}) {
+        "apply_customer_deltas", "settle_moved_customers", "settle_moved_products"}) {
     session.exec_prepared(stmt, {});
   }
 }
