@@ -107,7 +107,8 @@ run_gtest() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$tests" "$passed" "$seconds" "$([ $rc = 0 ] && echo pass || echo FAIL)" \
     >"$RESULTS/$name.tsv"
   if [ $rc != 0 ]; then
-    for i in 0 1; do grep -E "^\[  FAILED  \]|Failure" "$RESULTS/$name.$i.log" | head -20 >&2 || true; done
+    # What failed, with the lines gtest printed under it (the values compared).
+    for i in 0 1; do grep -E -A7 "^\[  FAILED  \]|Failure" "$RESULTS/$name.$i.log" | head -60 >&2 || true; done
     die "$name failed under the sanitizers; logs: $RESULTS/$name.{0,1}.log"
   fi
   log "$name: $passed of $tests tests passed in ${seconds}s, no sanitizer report"
@@ -155,14 +156,16 @@ run_fuzzers() {
   printf 'target\tseeds\tseconds\texecutions\texec/s\tcoverage\tfeatures\tcorpus\tcrashes\n'
   cat "$RESULTS"/fuzz-*.tsv
   echo "$FUZZ_SECONDS" >"$RESULTS/fuzz-seconds"
-  [ $failed = 0 ] || die "a fuzzer found a crash or a broken invariant; reproduce with: <tree>/fuzz/<target>_fuzz $STATE/fuzz-artifacts/<file>"
   # A long run keeps its figures apart, for the documentation.
-  if [ "$FUZZ_SECONDS" -ge 120 ]; then
-    mkdir -p "$RESULTS/long" && cp "$RESULTS"/fuzz-*.tsv "$RESULTS/fuzz-seconds" "$RESULTS/long/"
-  else
-    mkdir -p "$RESULTS/short" && cp "$RESULTS"/fuzz-*.tsv "$RESULTS/fuzz-seconds" "$RESULTS/short/"
-  fi
+  local kept=short
+  [ "$FUZZ_SECONDS" -ge 120 ] && kept=long
+  mkdir -p "$RESULTS/$kept" && cp "$RESULTS"/fuzz-*.tsv "$RESULTS/fuzz-seconds" "$RESULTS/$kept/"
   log "fuzzing done in $(elapsed "$started")s"
+  if [ $failed != 0 ]; then
+    echo "a fuzzer found a crash or a broken invariant; reproduce with:" \
+      "<tree>/fuzz/<target>_fuzz $STATE/fuzz-artifacts/<file>" >&2
+    return 1
+  fi
 }
 
 # The environment of the integration tests: the caller's (scripts/test.sh), or a PostgreSQL and
@@ -204,27 +207,38 @@ build_asan() {
 run_asan() {
   build_asan
   [ "$mode" = build ] && return 0
-  if [ "$mode" = all ]; then
-    run_gtest unit_tests "$ASAN_DIR/tests/unit_tests" ""
-    if [ -z "${TEST_DATABASE_URL:-}" ] || [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${DEV_BROKER_CONTROL:-}" ]; then
-      start_own_stack
-    fi
-    # libpq and libpqxx are built without frame pointers: leak stacks through them are cut
-    # short unless unwound the slow way, and lsan.supp matches a libpqxx frame. These tests wait
-    # on I/O, so the slower malloc costs little here.
-    local fast_asan="$ASAN_OPTIONS"
-    export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
-    run_gtest integration_tests "$ASAN_DIR/tests/integration_tests" "$INTEGRATION_FILTER"
-    # They take the shared broker's brokers down: alone, after the others (as ctest runs them).
-    run_gtest_serial fault_tests "$ASAN_DIR/tests/fault_tests"
-    export ASAN_OPTIONS="$fast_asan"
-    stop_own_stack
-    own_stack=0
-    if [ -f "$STATE/stack/logs/kafka-dev-broker.log" ]; then
-      check_log_clean "$STATE/stack/logs/kafka-dev-broker.log" || die "the ASan dev broker reported a finding"
-    fi
+  if [ "$mode" != all ]; then
+    run_fuzzers
+    return
   fi
-  run_fuzzers
+  if [ -z "${TEST_DATABASE_URL:-}" ] || [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${DEV_BROKER_CONTROL:-}" ]; then
+    start_own_stack
+  fi
+  # libpq and libpqxx are built without frame pointers: leak stacks through them are cut short
+  # unless unwound the slow way, and lsan.supp matches a libpqxx frame. The tests that use them
+  # wait on I/O, so the slower malloc costs little there.
+  local slow_unwind="$ASAN_OPTIONS:fast_unwind_on_malloc=0" failed=0 unit integration fault
+  # The unit tests (CPU) beside the integration tests (mostly waiting on PostgreSQL and Kafka),
+  # as ctest runs them; then the fault tests, which take the broker's brokers down and so run
+  # without other tests, beside the fuzzers (no network). Two cores stay busy, not one.
+  run_gtest unit_tests "$ASAN_DIR/tests/unit_tests" "" &
+  unit=$!
+  ASAN_OPTIONS="$slow_unwind" run_gtest integration_tests "$ASAN_DIR/tests/integration_tests" \
+    "$INTEGRATION_FILTER" &
+  integration=$!
+  wait "$unit" || failed=1
+  wait "$integration" || failed=1
+  [ $failed = 0 ] || die "tests failed under the sanitizers (above)"
+  ASAN_OPTIONS="$slow_unwind" run_gtest_serial fault_tests "$ASAN_DIR/tests/fault_tests" &
+  fault=$!
+  run_fuzzers || failed=1
+  wait "$fault" || failed=1
+  [ $failed = 0 ] || die "the fault tests or a fuzzer failed (above)"
+  stop_own_stack
+  own_stack=0
+  if [ -f "$STATE/stack/logs/kafka-dev-broker.log" ]; then
+    check_log_clean "$STATE/stack/logs/kafka-dev-broker.log" || die "the ASan dev broker reported a finding"
+  fi
 }
 
 # One process, no shards.
