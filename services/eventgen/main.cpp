@@ -23,7 +23,7 @@ namespace {
 
 constexpr const char* kLoadUsage = R"(usage: eventgen load [--type transactions|interactions]
                      [--rate EVENTS_PER_S] [--duration SECONDS] [--count N]
-                     [--batch N] [--seed N] [--gateway URL] [--ledger FILE]
+                     [--batch N] [--seed N] [--gateway URL[,URL...]] [--ledger FILE]
 At least one of --duration and --count bounds the run. --ledger appends one line per record
 the gateway answered for: status, id, partition, offset (tab-separated). Progress goes to stderr once a second;
 the final summary (JSON) to stdout. Exit status 0 when every event got a per-record answer and

@@ -223,6 +223,23 @@ TEST(LoadRunnerTest, CountBoundSendsExactlyThatManyEvents) {
   EXPECT_EQ(json.at("done"), true);
 }
 
+// Several gateways behind one client (issue 11's scale-out): requests go to each in turn.
+TEST(LoadRunnerTest, SeveralGatewaysTakeRequestsInTurn) {
+  EXPECT_EQ(gateway_urls(" http://a:1 ,https://b:2"),
+            (std::vector<std::string>{"http://a:1", "https://b:2"}));
+  FakeGateway first, second;
+  LoadOptions o = options_for(first);
+  o.gateway_url = first.url() + "," + second.url();
+  o.count = 500;
+  o.batch_size = 100;
+  LoadProgress p = run_bounded(o, nullptr);
+  EXPECT_EQ(p.sent, 500u);
+  EXPECT_EQ(p.failed, 0u) << p.last_error;
+  EXPECT_EQ(first.requests(), 3u);  // requests 0, 2, 4
+  EXPECT_EQ(second.requests(), 2u);
+  EXPECT_EQ(first.received() + second.received(), 500u);
+}
+
 TEST(LoadRunnerTest, TheLedgerListsEveryAnsweredRecordWithItsId) {
   FakeGateway gateway(GatewayMode::kPerRecord, {"quantity", "price"});
   LoadOptions o = options_for(gateway);
@@ -452,6 +469,13 @@ TEST(LoadRunnerTest, ValidateRejectsBadOptions) {
   o = ok;
   o.gateway_url = "127.0.0.1:8080";
   expect_invalid(o, "url without scheme");
+  for (const char* list :
+       {"http://127.0.0.1:1,", ",http://127.0.0.1:1", "http://127.0.0.1:1,,http://127.0.0.1:2",
+        "http://127.0.0.1:1,127.0.0.1:2", ""}) {
+    o = ok;
+    o.gateway_url = list;
+    expect_invalid(o, std::string("gateway list '") + list + "'");
+  }
   o = ok;
   o.event_type = "orders";
   expect_invalid(o, "unknown type");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -79,9 +80,24 @@ void validate(const LoadOptions& o) {
     throw bad_option("duration_seconds must be in 0..86400");
   }
   if (o.batch_size < 1 || o.batch_size > 5000) throw bad_option("batch_size must be in 1..5000");
-  if (o.gateway_url.rfind("http://", 0) != 0 && o.gateway_url.rfind("https://", 0) != 0) {
-    throw bad_option("gateway_url must start with http:// or https://");
+  gateway_urls(o.gateway_url);
+}
+
+std::vector<std::string> gateway_urls(const std::string& gateway_url) {
+  const auto bad = [] {
+    return bad_option("gateway_url must be http:// or https:// URLs separated by commas");
+  };
+  std::vector<std::string> urls;
+  std::istringstream list(gateway_url);
+  for (std::string url; std::getline(list, url, ',');) {
+    const auto first = url.find_first_not_of(" \t");
+    if (first == std::string::npos) throw bad();
+    url = url.substr(first, url.find_last_not_of(" \t") - first + 1);
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) throw bad();
+    urls.push_back(url);
   }
+  if (urls.empty() || gateway_url.back() == ',') throw bad();
+  return urls;
 }
 
 std::string LoadProgress::to_json() const {
@@ -105,12 +121,15 @@ LoadProgress run_load(const LoadOptions& options,
   validate(options);
   const std::string type = canonical_event_type(options.event_type);
   const std::string path = "/v1/events/" + type;
-  httplib::Client client(options.gateway_url);
-  client.set_read_timeout(options.request_timeout_seconds, 0);
-  client.set_write_timeout(options.request_timeout_seconds, 0);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);  // else Nagle + delayed ACK cost ~60 ms per request
-  if (!options.api_key.empty()) client.set_default_headers({{"X-API-Key", options.api_key}});
+  std::vector<std::unique_ptr<httplib::Client>> gateways;
+  for (const auto& url : gateway_urls(options.gateway_url)) {
+    auto& client = *gateways.emplace_back(std::make_unique<httplib::Client>(url));
+    client.set_read_timeout(options.request_timeout_seconds, 0);
+    client.set_write_timeout(options.request_timeout_seconds, 0);
+    client.set_keep_alive(true);
+    client.set_tcp_nodelay(true);  // else Nagle + delayed ACK cost ~60 ms per request
+    if (!options.api_key.empty()) client.set_default_headers({{"X-API-Key", options.api_key}});
+  }
 
   std::unique_ptr<LoadLedger> ledger;
   if (!options.ledger_path.empty()) ledger = std::make_unique<LoadLedger>(options.ledger_path);
@@ -140,7 +159,7 @@ LoadProgress run_load(const LoadOptions& options,
             ? generate_transactions(n, seed + batch, options.rates, now, BatchFormat::kNdjson)
             : generate_interactions(n, seed + batch, options.rates, options.late_rate, now,
                                     BatchFormat::kNdjson);
-    auto res = client.Post(path.c_str(), body, "application/x-ndjson");
+    auto res = gateways[batch % gateways.size()]->Post(path.c_str(), body, "application/x-ndjson");
     p.sent += n;
     ++p.requests;
     std::function<void(const nlohmann::json&)> to_ledger;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "transaction_generator.hpp"
 
@@ -19,6 +20,8 @@ inline constexpr double kMaxLoadSeconds = 86400;
 /// `duration_seconds` bounds the run; a run given only a count still stops after
 /// kMaxLoadSeconds.
 struct LoadOptions {
+  /// One gateway, or several separated by commas: requests then go to each in turn (round
+  /// robin), as a client in front of a scaled-out gateway would spread them.
   std::string gateway_url = "http://127.0.0.1:8080";
   /// Sent as `X-API-Key` on every POST when not empty. A secret: never logged or reported.
   std::string api_key;
@@ -38,6 +41,10 @@ struct LoadOptions {
 
 /// Throws std::invalid_argument naming the first bad option.
 void validate(const LoadOptions& options);
+
+/// The gateways of `gateway_url`, in order ("a,b" -> {"a", "b"}; blanks around commas dropped).
+/// Throws std::invalid_argument when one is empty or is not an http:// or https:// URL.
+std::vector<std::string> gateway_urls(const std::string& gateway_url);
 
 /// "transactions" -> "commerce.transaction", "interactions" -> "user.interaction"; full names
 /// pass through. Throws std::invalid_argument for anything else.
