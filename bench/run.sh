@@ -2,12 +2,12 @@
 # Every benchmark of the project. Each one builds what it needs in Release (into
 # build-release/, tests off), measures beside its physical limit in the same run, and rewrites
 # only its own section of docs/benchmarks.md (between <!-- bench:NAME:begin/end --> markers).
-#   bench/run.sh [eventgen|gateway|transformer|kpi|all]      default: all
+#   bench/run.sh [eventgen|gateway|transformer|kpi|scaleout|all]      default: all
 # A new benchmark is a directory bench/NAME/ with a run.sh, added to BENCHMARKS below, and a
 # pair of markers in docs/benchmarks.md.
 set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "$0")" && pwd)"
-BENCHMARKS=(eventgen gateway transformer kpi)
+BENCHMARKS=(eventgen gateway transformer kpi scaleout)
 
 usage() { (IFS='|' && echo "usage: $0 [${BENCHMARKS[*]}|all]" >&2); exit 2; }
 [ $# -le 1 ] || usage
