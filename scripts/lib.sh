@@ -28,6 +28,7 @@ DEBIAN_PACKAGES=(
   postgresql-15 postgresql-client-15
   chromium  # the dashboard's browser test (headless)
   python3   # tests/reliability/bad_input.py (standard library only)
+  prometheus python3-yaml  # promtool and PyYAML for tests/reliability/monitoring_config.sh
   clang libclang-rt-14-dev llvm  # scripts/sanitize.sh: ASan/UBSan/TSan, libFuzzer, llvm-symbolizer
 )
 # npm installs the dashboard's chart library; a machine with its own Node.js keeps it.
