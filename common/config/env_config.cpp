@@ -6,6 +6,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "common/tls/server_context.hpp"
+
 namespace analytics::config {
 
 EnvConfig::EnvConfig(std::optional<std::map<std::string, std::string>> env)
@@ -120,6 +122,21 @@ ServiceSettings read_service_settings(EnvConfig& env, int default_port,
   s.max_body_bytes = static_cast<size_t>(
       env.get_int("MAX_BODY_BYTES", default_max_body_bytes, 1024, 1024LL * 1024 * 1024,
                   "largest HTTP request body in bytes, counted after decompression (then 413)"));
+  std::string cert =
+      env.get_string("TLS_CERT_FILE", "",
+                     "PEM certificate chain: serve HTTPS (with TLS_KEY_FILE; both empty = HTTP)");
+  std::string key = env.get_string("TLS_KEY_FILE", "", "PEM private key of TLS_CERT_FILE");
+  if (cert.empty() != key.empty()) {
+    env.add_error(std::string(cert.empty() ? "TLS_KEY_FILE is set but TLS_CERT_FILE is not"
+                                           : "TLS_CERT_FILE is set but TLS_KEY_FILE is not") +
+                  ": HTTPS needs both (neither serves plain HTTP)");
+  } else if (!cert.empty()) {
+    try {
+      s.tls = tls::ServerContext::load(cert, key);
+    } catch (const tls::TlsError& e) {
+      env.add_error(std::string("TLS_CERT_FILE/TLS_KEY_FILE: ") + e.what());
+    }
+  }
   return s;
 }
 

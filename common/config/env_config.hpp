@@ -3,10 +3,15 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+namespace analytics::tls {
+class ServerContext;
+}
 
 namespace analytics::config {
 
@@ -66,18 +71,24 @@ class EnvConfig {
   std::vector<std::string> errors_;
 };
 
-/// What every service reads: LOG_LEVEL, HTTP_HOST, HTTP_PORT, MAX_BODY_BYTES.
+/// What every service reads: LOG_LEVEL, HTTP_HOST, HTTP_PORT, MAX_BODY_BYTES, TLS_CERT_FILE and
+/// TLS_KEY_FILE.
 struct ServiceSettings {
   std::string log_level;
   std::string host;
   int port;
   /// Largest HTTP request body, counted after decompression (http::Server::set_max_body_bytes).
   size_t max_body_bytes;
+  /// The certificate and key the HTTP port serves TLS with (http::Server::set_tls), loaded and
+  /// checked; null when both variables are empty (plain HTTP).
+  std::shared_ptr<const tls::ServerContext> tls;
 };
 
 /// The body limit of a service that takes only small JSON requests.
 inline constexpr int64_t kDefaultMaxBodyBytes = 1024 * 1024;
 
+/// Records an error for a bad value; among them only one of the two TLS variables set, a file
+/// that cannot be read, or a key that does not match the certificate.
 ServiceSettings read_service_settings(EnvConfig& env, int default_port,
                                       int64_t default_max_body_bytes = kDefaultMaxBodyBytes);
 

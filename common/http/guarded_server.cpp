@@ -4,7 +4,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -31,8 +36,9 @@ using Clock = std::chrono::steady_clock;
 
 /// Why the server closed connections on its own, for /metrics.
 struct ConnectionProbe {
-  explicit ConnectionProbe(metrics::Registry& registry)
-      : open(registry.gauge("http_connections_open", "HTTP connections open")),
+  explicit ConnectionProbe(metrics::Registry& registry_)
+      : registry(registry_),
+        open(registry.gauge("http_connections_open", "HTTP connections open")),
         head_timeout(dropped(registry, "head_timeout")),
         head_too_large(dropped(registry, "head_too_large")),
         evicted(dropped(registry, "evicted")),
@@ -44,11 +50,14 @@ struct ConnectionProbe {
                             {{"reason", reason}});
   }
 
+  metrics::Registry& registry;
   metrics::Gauge& open;
   metrics::Counter& head_timeout;
   metrics::Counter& head_too_large;
   metrics::Counter& evicted;
   metrics::Counter& overloaded;
+  /// TLS handshakes that failed or did not end within head_timeout; set by set_tls().
+  metrics::Counter* tls_handshake = nullptr;
 };
 
 /// One accepted socket. Owned by exactly one of: the poll loop (waiting for a request head, or
@@ -60,6 +69,10 @@ struct Connection {
     probe.open.Increment();
   }
   ~Connection() {
+    if (ssl != nullptr) {
+      SSL_free(ssl);
+      ERR_clear_error();
+    }
     ::close(fd);
     --open_count;
     probe.open.Decrement();
@@ -80,11 +93,85 @@ struct Connection {
   Clock::time_point waiting_since;
   size_t served = 0;
   bool close_after_response = false;
+
+  /// TLS only: the session over `fd`.
+  SSL* ssl = nullptr;
+  /// The handshake has not ended; the poll loop drives it.
+  bool handshaking = false;
+  /// The last SSL call must see the socket writable (else readable) before it can go on.
+  bool wants_write = false;
+  /// No SSL call may follow: the session failed, or our close_notify is sent.
+  bool tls_over = false;
 };
 
 namespace {
 
 thread_local Connection* t_connection = nullptr;
+
+/// A TLS write to a socket the peer reset raises SIGPIPE (OpenSSL writes without
+/// MSG_NOSIGNAL); blocked in the threads that write, it only fails the write with EPIPE.
+void block_sigpipe() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+/// A failed SSL_read or SSL_write in recv's and send's terms: -1 with EAGAIN when it must wait
+/// (see Connection::wants_write), 0 at the end of the stream, -1 with another errno when broken.
+ssize_t tls_failure(Connection& c, int ret) {
+  int saved = errno;
+  int err = SSL_get_error(c.ssl, ret);
+  c.wants_write = err == SSL_ERROR_WANT_WRITE;
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+    return -1;
+  }
+  ERR_clear_error();
+  c.tls_over = true;
+  if (err == SSL_ERROR_ZERO_RETURN) return 0;
+  errno = err == SSL_ERROR_SYSCALL && saved != 0 ? saved : ECONNRESET;
+  return -1;
+}
+
+/// ::recv on the connection, decrypted when it is TLS.
+ssize_t receive_from(Connection& c, char* buf, size_t size) {
+  if (c.ssl == nullptr) return ::recv(c.fd, buf, size, 0);
+  if (c.tls_over) return 0;
+  int n = SSL_read(c.ssl, buf, static_cast<int>(std::min<size_t>(size, INT_MAX)));
+  return n > 0 ? n : tls_failure(c, n);
+}
+
+/// ::send on the connection, encrypted when it is TLS.
+ssize_t send_to(Connection& c, const char* data, size_t size) {
+  if (c.ssl == nullptr) return ::send(c.fd, data, size, MSG_NOSIGNAL);
+  if (c.tls_over) {
+    errno = EPIPE;
+    return -1;
+  }
+  int n = SSL_write(c.ssl, data, static_cast<int>(std::min<size_t>(size, INT_MAX)));
+  return n > 0 ? n : tls_failure(c, n);
+}
+
+/// What to poll for before retrying a read (`plain` POLLIN) or a write (`plain` POLLOUT) that
+/// had to wait: TLS may need the other direction (a handshake message, a key update).
+short awaited(const Connection& c, short plain) {
+  if (c.ssl == nullptr) return plain;
+  return c.wants_write ? POLLOUT : POLLIN;
+}
+
+/// Decrypted bytes OpenSSL holds that a poll on the socket would not announce.
+bool tls_buffered(const Connection& c) {
+  return c.ssl != nullptr && !c.tls_over && SSL_pending(c.ssl) > 0;
+}
+
+/// Sends TLS's close_notify, best effort, so the client sees an orderly end of stream.
+void end_tls(Connection& c) {
+  if (c.ssl == nullptr || c.handshaking || c.tls_over) return;
+  SSL_shutdown(c.ssl);
+  ERR_clear_error();
+  c.tls_over = true;
+}
 
 enum class Head { kIncomplete, kComplete, kTooLarge };
 
@@ -140,8 +227,16 @@ std::string canned_response(int status, const char* reason, const std::string& c
 }
 
 /// Best effort: the socket's send buffer takes a small answer at once, or the client loses it.
-void send_now(int fd, const std::string& bytes) {
-  [[maybe_unused]] auto sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+void send_now(Connection& c, const std::string& bytes) {
+  if (c.ssl != nullptr) {
+    if (!c.handshaking && !c.tls_over &&
+        SSL_write(c.ssl, bytes.data(), static_cast<int>(bytes.size())) <= 0) {
+      ERR_clear_error();
+    }
+    return;
+  }
+  [[maybe_unused]] auto sent =
+      ::send(c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 bool declares_body(const httplib::Request& req) {
@@ -180,7 +275,8 @@ class ConnectionStream final : public httplib::Stream {
   bool broken() const { return broken_; }
 
   bool is_readable() const override {
-    return offset_ < c_.in.size() || wait_for(c_.fd, POLLIN, Clock::duration::zero());
+    return offset_ < c_.in.size() || tls_buffered(c_) ||
+           wait_for(c_.fd, POLLIN, Clock::duration::zero());
   }
   bool is_writable() const override { return wait_for(c_.fd, POLLOUT, limits_.write_timeout); }
 
@@ -203,12 +299,12 @@ class ConnectionStream final : public httplib::Stream {
   ssize_t write(const char* ptr, size_t size) override {
     auto deadline = Clock::now() + limits_.write_timeout;
     for (;;) {
-      ssize_t n = ::send(c_.fd, ptr, size, MSG_NOSIGNAL);
+      ssize_t n = send_to(c_, ptr, size);
       if (n >= 0) return n;
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) break;
       auto left = deadline - Clock::now();
-      if (left <= Clock::duration::zero() || !wait_for(c_.fd, POLLOUT, left)) break;
+      if (left <= Clock::duration::zero() || !wait_for(c_.fd, awaited(c_, POLLOUT), left)) break;
     }
     broken_ = true;
     return -1;
@@ -229,8 +325,11 @@ class ConnectionStream final : public httplib::Stream {
     for (;;) {
       Clock::duration wait = deadline_ - Clock::now();
       if (!in_head_) wait = std::min<Clock::duration>(wait, limits_.read_timeout);
-      if (wait <= Clock::duration::zero() || !wait_for(c_.fd, POLLIN, wait)) break;
-      ssize_t n = ::recv(c_.fd, buf.data(), buf.size(), 0);
+      if (!tls_buffered(c_) &&
+          (wait <= Clock::duration::zero() || !wait_for(c_.fd, awaited(c_, POLLIN), wait))) {
+        break;
+      }
+      ssize_t n = receive_from(c_, buf.data(), buf.size());
       if (n > 0) {
         c_.in.append(buf.data(), static_cast<size_t>(n));
         return n;
@@ -261,13 +360,19 @@ class ConnectionStream final : public httplib::Stream {
 class Dispatcher final : public httplib::TaskQueue {
  public:
   explicit Dispatcher(GuardedServer& server)
-      : server_(server), limits_(server.limits()), probe_(*server.probe_) {
+      : server_(server), limits_(server.limits()), probe_(*server.probe_), tls_(server.tls_) {
     if (::pipe2(wake_.data(), O_NONBLOCK | O_CLOEXEC) != 0) {
       throw std::system_error(errno, std::generic_category(), "http server wake-up pipe");
     }
-    poller_ = std::thread([this] { poll_loop(); });
+    poller_ = std::thread([this] {
+      block_sigpipe();
+      poll_loop();
+    });
     for (size_t i = 0; i < std::max<size_t>(1, limits_.workers); ++i) {
-      workers_.emplace_back([this] { worker_loop(); });
+      workers_.emplace_back([this] {
+        block_sigpipe();
+        worker_loop();
+      });
     }
   }
 
@@ -305,6 +410,18 @@ class Dispatcher final : public httplib::TaskQueue {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     auto c = std::make_unique<Connection>(fd, open_, probe_);
     await_request(*c);
+    if (tls_) {
+      c->ssl = SSL_new(tls_->native());
+      if (c->ssl == nullptr || SSL_set_fd(c->ssl, fd) != 1) {
+        spdlog::error("http cannot start a TLS session: out of memory");
+        return;  // `c` closes here
+      }
+      SSL_set_accept_state(c->ssl);
+      c->handshaking = true;
+      // The handshake is bounded like a request head: a client that connects and never finishes
+      // it is a slowloris client.
+      c->deadline = Clock::now() + limits_.head_timeout;
+    }
     to_poll_loop(std::move(c));
   }
 
@@ -314,6 +431,7 @@ class Dispatcher final : public httplib::TaskQueue {
     c.waiting_since = now;
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.head_timeout);
     c.head_scan = 0;
+    c.wants_write = false;
   }
 
   void wake() {
@@ -346,11 +464,13 @@ class Dispatcher final : public httplib::TaskQueue {
   /// socket's send buffer.
   void reject(Connection& c, int status, const char* reason, const std::string& code,
               const std::string& message) {
-    send_now(c.fd, canned_response(status, reason, code, message));
+    send_now(c, canned_response(status, reason, code, message));
     linger(c);
   }
 
   void linger(Connection& c) {
+    end_tls(c);
+    c.wants_write = false;
     ::shutdown(c.fd, SHUT_WR);
     c.lingering = true;
     c.in.clear();
@@ -380,7 +500,7 @@ class Dispatcher final : public httplib::TaskQueue {
       fds.assign(1, pollfd{wake_[0], POLLIN, 0});
       auto next = now + std::chrono::seconds(1);
       for (const auto& c : waiting_) {
-        fds.push_back(pollfd{c->fd, POLLIN, 0});
+        fds.push_back(pollfd{c->fd, c->lingering ? short(POLLIN) : awaited(*c, POLLIN), 0});
         next = std::min(next, c->deadline);
       }
       if (::poll(fds.data(), fds.size(), poll_ms(next - now)) < 0 && errno != EINTR) {
@@ -393,7 +513,12 @@ class Dispatcher final : public httplib::TaskQueue {
         }
       }
       for (size_t i = 0; i < waiting_.size(); ++i) {
-        if (fds[i + 1].revents != 0) on_readable(waiting_[i], buf);
+        if (fds[i + 1].revents == 0) continue;
+        if (waiting_[i]->handshaking) {
+          continue_handshake(waiting_[i], buf);
+        } else {
+          on_readable(waiting_[i], buf);
+        }
       }
       std::erase(waiting_, nullptr);
     }
@@ -418,7 +543,10 @@ class Dispatcher final : public httplib::TaskQueue {
   void expire(Clock::time_point now) {
     for (auto& c : waiting_) {
       if (now < c->deadline) continue;
-      if (c->lingering || c->in.empty()) {
+      if (c->handshaking) {
+        probe_.tls_handshake->Increment();
+        c.reset();
+      } else if (c->lingering || c->in.empty()) {
         c.reset();  // closing, or idle for idle_timeout
       } else {
         probe_.head_timeout.Increment();
@@ -430,16 +558,50 @@ class Dispatcher final : public httplib::TaskQueue {
     std::erase(waiting_, nullptr);
   }
 
+  /// Takes the TLS handshake as far as the socket allows; once it has ended the connection waits
+  /// for its first request.
+  void continue_handshake(std::unique_ptr<Connection>& c, std::vector<char>& buf) {
+    int r = SSL_accept(c->ssl);
+    if (r == 1) {
+      c->handshaking = false;
+      c->wants_write = false;
+      await_request(*c);
+      on_readable(c, buf);  // the request may have come with the client's last handshake message
+      return;
+    }
+    int err = SSL_get_error(c->ssl, r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      c->wants_write = err == SSL_ERROR_WANT_WRITE;
+      return;
+    }
+    // OpenSSL recognises a plain HTTP request where a ClientHello should be.
+    bool plain_http =
+        err == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_HTTP_REQUEST;
+    ERR_clear_error();
+    probe_.tls_handshake->Increment();
+    if (!plain_http) {
+      c.reset();
+      return;
+    }
+    // Answered in plain text, which the client reads: the connection is TLS no more.
+    SSL_free(c->ssl);
+    c->ssl = nullptr;
+    c->handshaking = false;
+    reject(*c, 400, "Bad Request", "tls_required",
+           "this port serves HTTPS only; send the request over TLS");
+  }
+
   void on_readable(std::unique_ptr<Connection>& c, std::vector<char>& buf) {
-    ssize_t n = ::recv(c->fd, buf.data(), buf.size(), 0);
+    bool first_bytes = c->in.empty();
+    // Input after our answer is discarded, undecrypted.
+    ssize_t n = c->lingering ? ::recv(c->fd, buf.data(), buf.size(), 0) : receive(*c, buf);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     if (n <= 0) {
       c.reset();  // closed by the client, or broken
       return;
     }
-    if (c->lingering) return;  // discarded
-    if (c->in.empty()) c->deadline = Clock::now() + limits_.head_timeout;
-    c->in.append(buf.data(), static_cast<size_t>(n));
+    if (c->lingering) return;
+    if (first_bytes) c->deadline = Clock::now() + limits_.head_timeout;
     switch (scan_head(*c, limits_.max_head_bytes)) {
       case Head::kIncomplete:
         return;
@@ -450,8 +612,8 @@ class Dispatcher final : public httplib::TaskQueue {
                    " bytes");
         return;
       case Head::kComplete:
-        if (auto problem = check_request_head(
-                std::string_view(c->in).substr(0, c->in.find("\r\n\r\n") + 4))) {
+        if (auto problem =
+                check_request_head(std::string_view(c->in).substr(0, c->in.find("\r\n\r\n") + 4))) {
           reject(*c, problem->status, problem->reason, problem->code, problem->message);
           return;
         }
@@ -485,13 +647,32 @@ class Dispatcher final : public httplib::TaskQueue {
     }
   }
 
+  /// Reads what the socket has (all OpenSSL has decrypted, when TLS), appending to c.in.
+  static ssize_t receive(Connection& c, std::vector<char>& buf) {
+    ssize_t total = 0;
+    do {
+      ssize_t n = receive_from(c, buf.data(), buf.size());
+      if (n <= 0) return total > 0 ? total : n;
+      c.in.append(buf.data(), static_cast<size_t>(n));
+      total += n;
+    } while (tls_buffered(c));
+    return total;
+  }
+
   void after_request(std::unique_ptr<Connection> c, bool keep) {
     if (!keep) {
       if (c->close_after_response) {
         linger(*c);
         to_poll_loop(std::move(c));
+      } else {
+        end_tls(*c);
       }
       return;  // otherwise `c` closes here
+    }
+    if (tls_buffered(*c)) {
+      // A poll of the socket would not announce what OpenSSL has already decrypted.
+      std::vector<char> buf(16 * 1024);
+      receive(*c, buf);
     }
     await_request(*c);
     // A pipelining client may already have sent the next request.
@@ -506,6 +687,7 @@ class Dispatcher final : public httplib::TaskQueue {
   GuardedServer& server_;
   const ConnectionLimits limits_;
   ConnectionProbe& probe_;
+  const std::shared_ptr<const tls::ServerContext> tls_;
   std::array<int, 2> wake_{-1, -1};
   std::atomic<size_t> open_{0};
 
@@ -530,6 +712,13 @@ GuardedServer::GuardedServer(metrics::Registry& registry)
 }
 
 GuardedServer::~GuardedServer() = default;
+
+void GuardedServer::set_tls(std::shared_ptr<const tls::ServerContext> context) {
+  tls_ = std::move(context);
+  if (tls_ && probe_->tls_handshake == nullptr) {
+    probe_->tls_handshake = &ConnectionProbe::dropped(probe_->registry, "tls_handshake");
+  }
+}
 
 void GuardedServer::widen_backlog(int backlog) {
   socket_t sock = svr_sock_;
@@ -562,6 +751,7 @@ bool GuardedServer::serve_one(Connection& c, bool last) {
   } unset;
   bool ok = process_request(stream, last, connection_closed, [&](httplib::Request& req) {
     stream.end_of_head();
+    req.ssl = c.ssl;
     if (body_left_unread(req)) {
       // Unread, the body would be parsed as the next request.
       c.close_after_response = true;

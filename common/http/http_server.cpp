@@ -419,6 +419,10 @@ size_t Server::max_body_bytes() const { return server_->payload_limit(); }
 
 void Server::set_connection_limits(const ConnectionLimits& limits) { server_->set_limits(limits); }
 
+void Server::set_tls(std::shared_ptr<const tls::ServerContext> context) {
+  server_->set_tls(std::move(context));
+}
+
 void Server::add_readiness_check(const std::string& name, ReadinessCheck check) {
   checks_.emplace_back(name, std::move(check));
 }

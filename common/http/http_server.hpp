@@ -20,6 +20,10 @@ struct Response;
 class ContentReader;
 }  // namespace httplib
 
+namespace analytics::tls {
+class ServerContext;
+}
+
 namespace analytics::http {
 
 namespace detail {
@@ -116,6 +120,10 @@ class Server {
   size_t max_body_bytes() const;
   /// Timeouts, workers and the connection cap. Call before start().
   void set_connection_limits(const ConnectionLimits& limits);
+  /// Serves HTTPS with `context` (config::ServiceSettings::tls); null, the default, serves plain
+  /// HTTP. Handshakes wait in the same poll loop as request heads, under head_timeout; a plain
+  /// HTTP request to the TLS port is answered 400 `tls_required` and closed. Call before start().
+  void set_tls(std::shared_ptr<const tls::ServerContext> context);
 
   /// Binds host:port (port 0 picks a free one) and serves on a background thread.
   /// Returns the bound port; throws std::runtime_error when binding fails.

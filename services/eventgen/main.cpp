@@ -138,12 +138,13 @@ int main(int argc, char** argv) {
     metrics::Registry registry;
     eventgen::LoadJobs jobs;
     http::Server server("eventgen", registry);
+    server.set_tls(service.tls);
     server.set_max_body_bytes(service.max_body_bytes);
     eventgen::register_eventgen_routes(server, registry, load.rates, load.late_rate);
     eventgen::register_load_routes(server, jobs, load, keys);
     int bound = server.start(service.host, service.port);
-    logger->info("eventgen started port={} gateway={} version={}", bound, load.gateway_url,
-                 config::pipeline_version());
+    logger->info("eventgen started port={} tls={} gateway={} version={}", bound,
+                 service.tls != nullptr, load.gateway_url, config::pipeline_version());
     int sig = process::wait_for_shutdown_signal();
     logger->info("stopping signal={}", sig);
     server.stop();

@@ -68,6 +68,7 @@ int main() {
     gateway::EventIngestor ingestor(schemas, topics, producer, static_cast<int>(delivery_timeout),
                                     static_cast<size_t>(max_event_bytes), registry);
     http::Server server("ingest-gateway", registry);
+    server.set_tls(service.tls);
     gateway::register_gateway_routes(server, ingestor, schemas, topics, limits, api_keys);
     int bound = server.start(service.host, service.port);
     logger->info("ingest-gateway started port={} brokers={} api_keys={} version={}", bound, brokers,

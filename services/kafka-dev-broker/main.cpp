@@ -41,6 +41,7 @@ int main() {
 
     metrics::Registry registry;
     http::Server server("kafka-dev-broker", registry);
+    server.set_tls(service.tls);
     server.set_max_body_bytes(service.max_body_bytes);
     dev_broker::register_control_api(server, cluster, catalog, keys);
     int bound = server.start(service.host, service.port);

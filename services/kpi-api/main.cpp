@@ -51,11 +51,13 @@ int main() {
     }
     metrics::Registry registry;
     http::Server server("kpi-api", registry);
+    server.set_tls(service.tls);
     server.set_max_body_bytes(service.max_body_bytes);
     kpi::register_kpi_routes(server, pool, registry, cache);
     kpi::register_dashboard_routes(server, dashboard_dir);
     int bound = server.start(service.host, service.port);
-    logger->info("kpi-api started port={} version={}", bound, config::pipeline_version());
+    logger->info("kpi-api started port={} tls={} version={}", bound, service.tls != nullptr,
+                 config::pipeline_version());
     int sig = process::wait_for_shutdown_signal();
     logger->info("stopping signal={}", sig);
     server.stop();

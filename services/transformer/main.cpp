@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
     transformer::TransformerApp app(cfg, contracts::TopicCatalog::load(topics_file, prefix),
                                     registry);
     http::Server server("transformer", registry);
+    server.set_tls(service.tls);
     server.set_max_body_bytes(service.max_body_bytes);
     server.add_readiness_check("pipeline", [&app] { return app.readiness(); });
     transformer::DqMonitor monitor(cfg.database_url, dq, dq_interval,
