@@ -30,6 +30,7 @@ DEBIAN_PACKAGES=(
   python3   # tests/reliability/bad_input.py (standard library only)
   prometheus python3-yaml  # promtool and PyYAML for tests/reliability/monitoring_config.sh
   clang libclang-rt-14-dev llvm  # scripts/sanitize.sh: ASan/UBSan/TSan, libFuzzer, llvm-symbolizer
+  docker-compose  # tests/docker/compose_config.sh: `config` only, no Docker engine
 )
 # npm installs the dashboard's chart library; a machine with its own Node.js keeps it.
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(nodejs npm)

@@ -78,7 +78,8 @@ std::string Message::header(const std::string& name) const {
 Consumer::Consumer(const Properties& props, const std::vector<std::string>& topics,
                    Callbacks callbacks)
     : on_error_(callbacks.on_error),
-      rebalance_cb_(std::make_unique<Rebalancer>(std::move(callbacks))) {
+      rebalance_cb_(std::make_unique<Rebalancer>(std::move(callbacks))),
+      topics_(topics) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   Properties effective = props;
   derive_heartbeat(effective);
@@ -86,6 +87,9 @@ Consumer::Consumer(const Properties& props, const std::vector<std::string>& topi
   effective["enable.auto.commit"] = "false";
   effective["enable.auto.offset.store"] = "false";
   effective["enable.partition.eof"] = "false";
+  // librdkafka's default for consumers, stated so that no version or override changes it:
+  // subscribing never creates a topic.
+  effective["allow.auto.create.topics"] = "false";
   detail::apply(*conf, effective);
   std::string err;
   if (conf->set("rebalance_cb", rebalance_cb_.get(), err) != RdKafka::Conf::CONF_OK) {
@@ -98,10 +102,11 @@ Consumer::Consumer(const Properties& props, const std::vector<std::string>& topi
     return it == effective.end() ? std::string("default") : it->second;
   };
   spdlog::info(
-      "consumer joining group={} group_instance_id={} session_timeout_ms={} "
-      "heartbeat_interval_ms={}",
-      setting("group.id"), setting("group.instance.id"), setting("session.timeout.ms"),
-      setting("heartbeat.interval.ms"));
+      "consumer joining group={} client_id={} group_instance_id={} session_timeout_ms={} "
+      "heartbeat_interval_ms={} max_poll_interval_ms={}",
+      setting("group.id"), setting("client.id"), setting("group.instance.id"),
+      setting("session.timeout.ms"), setting("heartbeat.interval.ms"),
+      setting("max.poll.interval.ms"));
   RdKafka::ErrorCode sub = consumer_->subscribe(topics);
   if (sub != RdKafka::ERR_NO_ERROR) {
     throw KafkaError("subscribe failed: " + RdKafka::err2str(sub), false);
@@ -143,6 +148,15 @@ std::vector<Message> Consumer::poll_batch(size_t max_messages, int max_wait_ms) 
       default:
         if (msg->err() == RdKafka::ERR__FATAL) {
           throw FatalKafkaError("fatal consumer error: " + msg->errstr());
+        }
+        if (msg->err() == RdKafka::ERR__MAX_POLL_EXCEEDED) {
+          // librdkafka left the group because the owner did not poll in time (a batch
+          // outlasted max.poll.interval.ms); the next poll rejoins.
+          std::string what = "left the consumer group: " + msg->errstr() +
+                             " (a batch took longer than max.poll.interval.ms; rejoining)";
+          spdlog::warn("consumer error: {}", what);
+          if (on_error_) on_error_(what);
+          return out;
         }
         if (msg->err() == RdKafka::ERR__AUTO_OFFSET_RESET) {
           // auto.offset.reset=error: the position is outside the log; never skip silently.
@@ -222,6 +236,18 @@ std::vector<TopicPartition> Consumer::assignment() {
   }
   for (auto& p : out) p.offset = TopicPartition::kOffsetBeginning;
   return out;
+}
+
+std::vector<std::string> Consumer::missing_topics(const std::vector<std::string>& topics,
+                                                  int timeout_ms) {
+  return detail::missing_topics(*consumer_, topics, timeout_ms);
+}
+
+void Consumer::resubscribe() {
+  RdKafka::ErrorCode err = consumer_->subscribe(topics_);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    throw KafkaError("subscribe failed: " + RdKafka::err2str(err), detail::is_retryable(err));
+  }
 }
 
 void Consumer::close() {

@@ -38,7 +38,8 @@ struct TopicPartition {
   static constexpr int64_t kOffsetBeginning = -2;
 };
 
-/// Consumer-group member that never commits to Kafka on its own (`enable.auto.commit=false`):
+/// Consumer-group member that never commits to Kafka on its own (`enable.auto.commit=false`)
+/// and never asks a broker to create a topic (`allow.auto.create.topics=false`, forced):
 /// the owner keeps positions elsewhere (the transformer keeps them in PostgreSQL) and says where
 /// to start on every assignment. Rebalance callbacks run inside poll_batch() on the calling
 /// thread. Not thread-safe: use from one thread.
@@ -56,7 +57,8 @@ class Consumer {
     /// Partitions are about to be taken away: finish or drop work for them now.
     std::function<void(const std::vector<TopicPartition>&)> on_revoke;
     /// A consumer error that is not fatal but needs an operator's eye (e.g. an offset out of
-    /// range: the partition stops fetching until it is reassigned).
+    /// range: the partition stops fetching until it is reassigned; max.poll.interval.ms
+    /// exceeded: the member left the group and rejoins on the next poll).
     std::function<void(const std::string&)> on_error;
   };
 
@@ -87,6 +89,16 @@ class Consumer {
   /// that stays true while partitions are unowned (compare with the owner's stored positions).
   std::vector<TopicPartition> end_offsets(std::vector<TopicPartition> partitions, int timeout_ms);
 
+  /// Which of `topics` the cluster does not have (one metadata request, which creates none).
+  /// Throws KafkaError (retryable) when no broker answers within `timeout_ms`.
+  std::vector<std::string> missing_topics(const std::vector<std::string>& topics, int timeout_ms);
+
+  /// Subscribes again to the same topics, so the group reads their metadata now instead of at
+  /// the next periodic refresh (`topic.metadata.refresh.interval.ms`): how a member that
+  /// started before its topics existed picks them up. A rebalance follows (on_revoke, then
+  /// on_assign). Throws KafkaError.
+  void resubscribe();
+
   /// The partitions this member owns right now (empty before the group's first assignment, in
   /// a rebalance, or when the group has more members than partitions). Offsets are not filled.
   std::vector<TopicPartition> assignment();
@@ -101,6 +113,7 @@ class Consumer {
   std::function<void(const std::string&)> on_error_;
   std::unique_ptr<RdKafka::RebalanceCb> rebalance_cb_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::vector<std::string> topics_;
   bool closed_ = false;
 };
 

@@ -85,6 +85,9 @@ Producer::Producer(const Properties& props)
   // Durability is not negotiable: no acknowledged event may be lost or duplicated.
   effective["enable.idempotence"] = "true";
   effective["acks"] = "all";
+  // librdkafka's producer asks brokers to create a topic it does not find (the consumer does
+  // not): a typo'd prefix would make topics with the broker's default partitions and retention.
+  effective["allow.auto.create.topics"] = "false";
   detail::apply(*conf, effective);
   std::string err;
   if (conf->set("dr_cb", dr_cb_.get(), err) != RdKafka::Conf::CONF_OK ||
@@ -139,6 +142,13 @@ std::string Producer::failing_deliveries(int window_ms) const {
   }
   std::lock_guard lock(health_->mu);
   return "deliveries failing: " + health_->last_error;
+}
+
+std::vector<std::string> Producer::missing_topics(const std::vector<std::string>& topics,
+                                                  int timeout_ms) {
+  auto missing = detail::missing_topics(*producer_, topics, timeout_ms);
+  brokers_down_ = false;
+  return missing;
 }
 
 std::string Producer::check_connectivity(int timeout_ms) {

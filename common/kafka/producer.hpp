@@ -35,7 +35,8 @@ struct Header {
   std::string value;
 };
 
-/// Idempotent producer (`enable.idempotence=true`, `acks=all` are forced on). A background
+/// Idempotent producer (`enable.idempotence=true`, `acks=all` are forced on) that never asks
+/// a broker to create a topic (`allow.auto.create.topics=false`, forced). A background
 /// thread polls for delivery reports and records each in its DeliveryGroup. Thread-safe.
 /// The destructor flushes (up to 10 s) so no enqueued message is silently dropped.
 class Producer {
@@ -57,6 +58,10 @@ class Producer {
   /// Cheap reachability check: fetches cluster metadata within `timeout_ms`.
   /// Returns an empty string when a broker answered, else the error.
   std::string check_connectivity(int timeout_ms);
+
+  /// Which of `topics` the cluster does not have (one metadata request, which creates none).
+  /// Throws KafkaError (retryable) when no broker answers within `timeout_ms`.
+  std::vector<std::string> missing_topics(const std::vector<std::string>& topics, int timeout_ms);
 
   /// True once librdkafka reported that every broker is down, until a delivery succeeds or
   /// check_connectivity() reaches a broker. Lets callers fail fast instead of waiting for

@@ -36,15 +36,23 @@ int main() {
                                      "largest single event (below Kafka's message.max.bytes)");
   auto delivery_timeout = env.get_int("DELIVERY_TIMEOUT_MS", 30000, 100, 600000,
                                       "wait for Kafka acks before answering 503");
+  auto client_id =
+      env.get_string("KAFKA_CLIENT_ID", kafka::default_client_id("ingest-gateway"),
+                     "client.id: how brokers name this replica in logs, quotas and ACLs (default: "
+                     "ingest-gateway-<host name>)");
   auto producer_config = env.get_secret(
       "KAFKA_PRODUCER_CONFIG", "",
-      "extra librdkafka producer properties, key=value,... (security, tuning; idempotence and "
-      "acks=all stay forced)");
+      "extra librdkafka producer properties, key=value,... (security: security.protocol, "
+      "sasl.*, ssl.*; tuning; idempotence and acks=all stay forced)");
   kafka::Properties producer_props;
   try {
     producer_props = kafka::parse_properties(producer_config);
   } catch (const std::exception& e) {
     env.add_error(std::string("KAFKA_PRODUCER_CONFIG: ") + e.what());
+  }
+  for (const auto& owned : kafka::owned_keys_in(
+           producer_props, {"bootstrap.servers", "client.id", "allow.auto.create.topics"})) {
+    env.add_error("KAFKA_PRODUCER_CONFIG: " + owned + " has its own variable or is fixed");
   }
   auto api_keys = auth::api_keys_from_env(env, "GATEWAY", "who may post events");
   if (!env.check(std::cerr)) return 2;
@@ -61,18 +69,23 @@ int main() {
     // Give librdkafka slightly less time than the HTTP wait, so a failure arrives as a
     // delivery error rather than a timeout.
     producer_props["bootstrap.servers"] = brokers;
+    producer_props["client.id"] = client_id;
     producer_props["message.timeout.ms"] = std::to_string(delivery_timeout - 50);
     producer_props["message.max.bytes"] = std::to_string(max_event_bytes + 64 * 1024);
     kafka::Producer producer(producer_props);
     metrics::Registry registry;
     gateway::EventIngestor ingestor(schemas, topics, producer, static_cast<int>(delivery_timeout),
                                     static_cast<size_t>(max_event_bytes), registry);
+    // Said once at start (e.g. topics missing); /readyz keeps saying it until it is fixed.
+    if (std::string problem = ingestor.kafka_problem(5000); !problem.empty()) {
+      logger->error("not ready kafka={}", problem);
+    }
     http::Server server("ingest-gateway", registry);
     server.set_tls(service.tls);
     gateway::register_gateway_routes(server, ingestor, schemas, topics, limits, api_keys);
     int bound = server.start(service.host, service.port);
-    logger->info("ingest-gateway started port={} brokers={} api_keys={} version={}", bound, brokers,
-                 api_keys.size(), config::pipeline_version());
+    logger->info("ingest-gateway started port={} brokers={} client_id={} api_keys={} version={}",
+                 bound, brokers, client_id, api_keys.size(), config::pipeline_version());
 
     int sig = process::wait_for_shutdown_signal();
     logger->info("stopping signal={}", sig);

@@ -24,28 +24,34 @@ using namespace analytics;
 
 namespace {
 
-/// Consumer settings TransformerApp does not set itself: static membership and any librdkafka
-/// property (security, tuning) an operator passes.
+/// Consumer settings TransformerApp does not set itself: client id, static membership and any
+/// librdkafka property (security, tuning) an operator passes.
 kafka::Properties consumer_properties(config::EnvConfig& env) {
+  auto client_id = env.get_string(
+      "KAFKA_CLIENT_ID", kafka::default_client_id("transformer"),
+      "client.id: how brokers name this replica in logs, quotas and ACLs (default: transformer-"
+      "<host name>)");
   auto instance_id = env.get_string(
       "KAFKA_GROUP_INSTANCE_ID", "",
       "static group membership (KIP-345): unique per replica and stable across its restarts, "
       "e.g. a StatefulSet pod name; empty = dynamic membership (docs/architecture.md)");
-  auto extra = env.get_secret("KAFKA_CONSUMER_CONFIG", "",
-                              "extra librdkafka consumer properties, key=value,...");
+  auto extra = env.get_secret(
+      "KAFKA_CONSUMER_CONFIG", "",
+      "extra librdkafka consumer properties, key=value,... (security: security.protocol, "
+      "sasl.*, ssl.*; tuning)");
   kafka::Properties props;
   try {
     props = kafka::parse_properties(extra);
   } catch (const std::exception& e) {
     env.add_error(std::string("KAFKA_CONSUMER_CONFIG: ") + e.what());
   }
-  for (const char* owned : {"bootstrap.servers", "group.id", "group.instance.id",
-                            "session.timeout.ms", "auto.offset.reset", "enable.auto.commit"}) {
-    if (props.count(owned) != 0) {
-      env.add_error(std::string("KAFKA_CONSUMER_CONFIG: ") + owned +
-                    " has its own variable or is fixed");
-    }
+  for (const auto& owned : kafka::owned_keys_in(
+           props, {"bootstrap.servers", "client.id", "group.id", "group.instance.id",
+                   "session.timeout.ms", "max.poll.interval.ms", "auto.offset.reset",
+                   "enable.auto.commit", "allow.auto.create.topics"})) {
+    env.add_error("KAFKA_CONSUMER_CONFIG: " + owned + " has its own variable or is fixed");
   }
+  props["client.id"] = client_id;
   if (!instance_id.empty()) props["group.instance.id"] = instance_id;
   return props;
 }
@@ -118,6 +124,14 @@ int main(int argc, char** argv) {
   cfg.session_timeout_ms = static_cast<int>(
       env.get_int("KAFKA_SESSION_TIMEOUT_MS", 10000, 1000, 300000,
                   "consumer group session timeout (heartbeats every third of it, at most 3 s)"));
+  // The loop polls between batches: a batch's commit (and the one before it) must fit in this,
+  // or the member leaves the group and rejoins (librdkafka refuses less than the session).
+  cfg.max_poll_interval_ms = static_cast<int>(
+      env.get_int("KAFKA_MAX_POLL_INTERVAL_MS", cfg.max_poll_interval_ms, 10000, 86400000,
+                  "longest time between polls (a batch's commit) before leaving the group"));
+  if (cfg.max_poll_interval_ms < cfg.session_timeout_ms) {
+    env.add_error("KAFKA_MAX_POLL_INTERVAL_MS must be at least KAFKA_SESSION_TIMEOUT_MS");
+  }
   cfg.consumer_properties = consumer_properties(env);
   auto prefix = env.get_string("KAFKA_TOPIC_PREFIX", "", "prefix for every topic name");
   auto topics_file =

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "common/kafka/producer.hpp"
 #include "common/kafka/properties.hpp"
 
 namespace analytics::kafka {
@@ -28,6 +29,49 @@ TEST(KafkaPropertiesTest, AnEntryWithoutKeyOrEqualsIsRefusedWithoutItsValue) {
   } catch (const std::invalid_argument& e) {
     EXPECT_THAT(e.what(), Not(HasSubstr("s3cr3t")));
   }
+}
+
+TEST(KafkaPropertiesTest, CredentialsAreRecognisedByName) {
+  for (const char* key :
+       {"sasl.password", "ssl.key.password", "ssl.keystore.password", "ssl.key.pem",
+        "sasl.oauthbearer.client.secret", "sasl.oauthbearer.config", "sasl.jaas.config"}) {
+    EXPECT_TRUE(is_secret_property(key)) << key;
+  }
+  for (const char* key :
+       {"sasl.username", "sasl.mechanism", "security.protocol", "ssl.ca.location", "client.id"}) {
+    EXPECT_FALSE(is_secret_property(key)) << key;
+  }
+}
+
+TEST(KafkaPropertiesTest, AMisspeltSettingIsRefusedWithoutItsValue) {
+  // A typo in a credential's key must not print the credential in the start-up error.
+  try {
+    Producer producer({{"bootstrap.servers", "127.0.0.1:1"}, {"sasl.pasword", "s3cr3t-pw"}});
+    ADD_FAILURE() << "accepted an unknown property";
+  } catch (const KafkaError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("sasl.pasword"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("s3cr3t")));
+  }
+}
+
+TEST(KafkaPropertiesTest, OwnedKeysAreNamedInTheOrderGiven) {
+  Properties props = {{"client.id", "x"}, {"linger.ms", "5"}, {"bootstrap.servers", "b:9092"}};
+  EXPECT_EQ(owned_keys_in(props, {"bootstrap.servers", "group.id", "client.id"}),
+            (std::vector<std::string>{"bootstrap.servers", "client.id"}));
+  EXPECT_TRUE(owned_keys_in(props, {"group.id"}).empty());
+}
+
+TEST(KafkaPropertiesTest, DefaultClientIdIsServiceAndHost) {
+  std::string id = default_client_id("transformer");
+  EXPECT_EQ(id.rfind("transformer", 0), 0u) << id;
+  EXPECT_GT(id.size(), std::string("transformer-").size()) << "no host name in " << id;
+}
+
+TEST(KafkaPropertiesTest, MissingTopicsAreNamedWithWhoCreatesThem) {
+  EXPECT_EQ(missing_topics_problem({}), "");
+  std::string problem = missing_topics_problem({"p.events.a", "p.events.b"});
+  EXPECT_THAT(problem, HasSubstr("p.events.a, p.events.b"));
+  EXPECT_THAT(problem, HasSubstr("never create topics"));
 }
 
 }  // namespace

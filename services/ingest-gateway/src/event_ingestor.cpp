@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "common/kafka/kafka_error.hpp"
+#include "common/kafka/properties.hpp"
 #include "common/text/encoding.hpp"
 #include "common/time/iso8601.hpp"
 
@@ -22,6 +23,11 @@ EventIngestor::EventIngestor(const contracts::SchemaRegistry& schemas,
                              int delivery_timeout_ms, size_t max_event_bytes,
                              metrics::Registry& registry)
     : dead_letter_topic_(topics.dead_letter().name),
+      topic_names_([&topics] {
+        std::vector<std::string> names;
+        for (const auto& t : topics.topics()) names.push_back(t.name);
+        return names;
+      }()),
       producer_(producer),
       delivery_timeout_ms_(delivery_timeout_ms),
       kafka_failures_(registry.counter("gateway_kafka_failures_total",
@@ -42,8 +48,15 @@ EventIngestor::EventIngestor(const contracts::SchemaRegistry& schemas,
 }
 
 std::string EventIngestor::kafka_problem(int timeout_ms) {
-  std::string problem = producer_.check_connectivity(timeout_ms);
-  return problem.empty() ? producer_.failing_deliveries(kFailingDeliveriesWindowMs) : problem;
+  try {
+    // The same metadata request tells whether a broker answers and which topics it has.
+    std::string missing =
+        kafka::missing_topics_problem(producer_.missing_topics(topic_names_, timeout_ms));
+    if (!missing.empty()) return missing;
+  } catch (const kafka::KafkaError& e) {
+    return e.what();
+  }
+  return producer_.failing_deliveries(kFailingDeliveriesWindowMs);
 }
 
 std::string EventIngestor::dead_letter(const std::string& event_type, const RawRecord& record,

@@ -51,8 +51,8 @@ class EventIngestor {
                 kafka::Producer& producer, int delivery_timeout_ms, size_t max_event_bytes,
                 metrics::Registry& registry);
 
-  /// For /readyz: empty when a broker answers a metadata request within `timeout_ms` and
-  /// deliveries are not failing right now.
+  /// For /readyz: empty when a broker answers a metadata request within `timeout_ms`, every
+  /// catalogue topic exists and deliveries are not failing right now.
   std::string kafka_problem(int timeout_ms);
 
   /// Why Kafka cannot take events right now (every broker down and still unreachable within
@@ -77,6 +77,7 @@ class EventIngestor {
                           const std::string& received_at) const;
 
   std::string dead_letter_topic_;
+  std::vector<std::string> topic_names_;  // the catalogue's, prefixed: what must exist
   kafka::Producer& producer_;
   int delivery_timeout_ms_;
   std::map<std::string, EventType> types_;

@@ -39,6 +39,18 @@ MockCluster::MockCluster(int broker_count) : broker_count_(broker_count) {
     rd_kafka_destroy(handle_);
     throw std::runtime_error("cannot start mock cluster");
   }
+  // The mock advertises Metadata v0-2, which has no AllowAutoTopicCreation field: it then creates
+  // every unknown topic a client asks about, whatever the client's allow.auto.create.topics.
+  // Its handler implements v4 (the field) and later; advertising v4, like a real broker, lets
+  // the services' "never create topics" setting be tested (tests/integration/topic_creation_test).
+  constexpr int16_t kMetadataApiKey = 3;
+  if (rd_kafka_resp_err_t e = rd_kafka_mock_set_apiversion(cluster_, kMetadataApiKey, 0, 4);
+      e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_mock_cluster_destroy(cluster_);
+    rd_kafka_destroy(handle_);
+    throw std::runtime_error(std::string("cannot set the mock's Metadata version: ") +
+                             rd_kafka_err2str(e));
+  }
 }
 
 MockCluster::~MockCluster() {

@@ -7,6 +7,7 @@
 
 #include "common/config/build_info.hpp"
 #include "common/kafka/kafka_error.hpp"
+#include "common/kafka/properties.hpp"
 #include "common/pg/db_error.hpp"
 #include "record_mappers.hpp"
 
@@ -66,7 +67,9 @@ void TransformerApp::start() {
   // Never jump silently: an out-of-range position is an operator's call.
   props["auto.offset.reset"] = "error";
   props["session.timeout.ms"] = std::to_string(config_.session_timeout_ms);
+  props["max.poll.interval.ms"] = std::to_string(config_.max_poll_interval_ms);
   consumer_ = std::make_unique<kafka::Consumer>(props, topics, std::move(callbacks));
+  check_topics(true);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -127,6 +130,7 @@ void TransformerApp::stop() {
 
 std::string TransformerApp::readiness() const {
   std::lock_guard lock(problem_mu_);
+  if (!missing_topics_.empty()) return missing_topics_;
   if (!refused_.empty()) return refused_;
   if (!problem_.empty()) return problem_;
   // Until the group assigns partitions nothing is consumed, whatever the lag gauge says. An
@@ -154,6 +158,7 @@ void TransformerApp::run() {
       if (needs_resync_) resync_positions();
       auto messages = consumer_->poll_batch(config_.batch_max_events, config_.batch_max_wait_ms);
       probe_.polled.Increment(static_cast<double>(messages.size()));
+      check_topics(false);
       report_lag();
       // While positions are stale, drop what was fetched: the reassignment re-fetches it.
       if (needs_resync_ || messages.empty()) continue;
@@ -318,6 +323,39 @@ void TransformerApp::report_lag() {
     auto gauge = probe_.lag_by_topic.find(topic);
     if (gauge != probe_.lag_by_topic.end()) gauge->second->Set(static_cast<double>(records));
   }
+}
+
+void TransformerApp::check_topics(bool now) {
+  auto at = std::chrono::steady_clock::now();
+  bool missing_before;
+  {
+    std::lock_guard lock(problem_mu_);
+    missing_before = !missing_topics_.empty();
+  }
+  if (!now && at - last_topic_check_ <
+                  (missing_before ? std::chrono::seconds(2) : std::chrono::seconds(30))) {
+    return;
+  }
+  last_topic_check_ = at;
+  std::vector<std::string> topics;
+  for (const auto& t : catalog_.topics()) topics.push_back(t.name);
+  std::vector<std::string> missing;
+  try {
+    missing = consumer_->missing_topics(topics, 2000);
+  } catch (const kafka::KafkaError& e) {
+    spdlog::warn("cannot check the catalogue topics exist error={}", e.what());
+    return;  // unknown: keep what the last check found
+  }
+  std::string problem = kafka::missing_topics_problem(missing);
+  if (!problem.empty() && !missing_before) spdlog::error("{}", problem);
+  if (problem.empty() && missing_before) {
+    spdlog::info("every catalogue topic exists now");
+    // The group would see the new topics only at the next periodic metadata refresh
+    // (topic.metadata.refresh.interval.ms, 5 min): subscribing again fetches it now.
+    consumer_->resubscribe();
+  }
+  std::lock_guard lock(problem_mu_);
+  missing_topics_ = problem;
 }
 
 void TransformerApp::resync_positions() {

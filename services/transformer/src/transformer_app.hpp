@@ -37,6 +37,10 @@ struct TransformerConfig {
   kafka::Properties consumer_properties;
   /// How long the group waits for a silent member before moving its partitions.
   int session_timeout_ms = 10000;
+  /// Longest time between two polls before the member leaves the group (librdkafka's
+  /// max.poll.interval.ms). The loop polls between batches, so it must exceed the longest
+  /// batch commit, including the commit of the batch before it.
+  int max_poll_interval_ms = 300000;
 };
 
 /// The consume -> transform -> commit loop. Each batch of records is written with its offsets
@@ -55,8 +59,9 @@ class TransformerApp {
   void start();
   /// Finishes the batch in hand (commit or give up), leaves the group, joins the thread.
   void stop();
-  /// Empty when the group has assigned this member its partitions, the last database operation
-  /// succeeded and no partition is refused; else why not.
+  /// Empty when every catalogue topic exists, the group has assigned this member its
+  /// partitions, the last database operation succeeded and no partition is refused; else why
+  /// not.
   std::string readiness() const;
   /// True after an error the process cannot recover from (a fatal consumer error): the loop
   /// has ended and the process should exit so that it is restarted.
@@ -77,6 +82,8 @@ class TransformerApp {
   void wait_in_flight();
   void resync_positions();
   void report_lag();
+  /// Looks for catalogue topics missing on the cluster (every 30 s; every 2 s while some are).
+  void check_topics(bool now);
   void set_problem(const std::string& problem);
 
   TransformerConfig config_;
@@ -90,6 +97,7 @@ class TransformerApp {
   PartitionPositions positions_;
   std::atomic<bool> needs_resync_{false};  // positions may be stale: reassign from PostgreSQL
   std::chrono::steady_clock::time_point last_lag_report_{};
+  std::chrono::steady_clock::time_point last_topic_check_{};
   std::map<std::string, std::string> event_type_by_topic_;
 
   std::atomic<bool> stop_{false};
@@ -103,6 +111,8 @@ class TransformerApp {
   mutable std::mutex problem_mu_;
   std::string problem_;
   std::string refused_;  // partitions not consumed because the warehouse is ahead of the log
+  // Catalogue topics the cluster does not have (readiness), from check_topics().
+  std::string missing_topics_;
   std::thread thread_;
 };
 
