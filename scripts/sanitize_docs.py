@@ -103,9 +103,15 @@ def fuzz_section(results):
     for t, (what, checks) in TARGETS.items():
         files, size = corpus_size(t)
         out.append(f"| `{t}` | {what} | {checks} | {files} files, {size:,} B |")
+    seconds = {}
+    for which in ("short", "long"):
+        path = os.path.join(results, which, "fuzz-seconds")
+        seconds[which] = open(path).read().strip() if os.path.exists(path) else "300"
     for title, rows, cmd in (
-        ("CI run", short, "`scripts/test.sh` (through `scripts/sanitize.sh`, `FUZZ_SECONDS=20`)"),
-        ("Long run", long, "`FUZZ_SECONDS=300 scripts/sanitize.sh --fuzz-only --docs`"),
+        ("CI run", short, "`scripts/test.sh` (through `scripts/sanitize.sh`, "
+                          f"`FUZZ_SECONDS={seconds['short']}`)"),
+        ("Long run", long,
+         f"`FUZZ_SECONDS={seconds['long']} scripts/sanitize.sh --fuzz-only --docs`"),
     ):
         out += ["", f"**{title}**: {cmd}, two targets at a time on 2 cores. Coverage counts "
                 "the instrumented edges: our code and the header-only libraries compiled into "
@@ -150,9 +156,9 @@ def sanitizer_section(results):
         stage = os.path.join(results, "stage-seconds")
         if os.path.exists(build) and os.path.exists(stage):
             with open(build) as b, open(stage) as st:
-                out += ["", f"That run of the whole stage took {st.read().strip()} s, of which "
-                        f"{b.read().strip()} s building (an incremental build of an existing "
-                        "tree, ccache warm)."]
+                out += ["", f"That run of the whole stage took {st.read().strip()} s after "
+                        f"its tree was built ({b.read().strip()} s, beside ctest at the lowest "
+                        "CPU priority when scripts/test.sh runs it)."]
     else:
         out.append("Not yet run.")
     tsan = read_tsv(os.path.join(results, "tsan.tsv"))

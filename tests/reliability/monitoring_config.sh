@@ -20,4 +20,9 @@ promtool check rules "$PROM/alerts.yml"
 # promtool resolves rule_files relative to the test file.
 promtool test rules "$PROM/alerts_test.yml"
 python3 "$ROOT/tests/reliability/monitoring_exprs.py" "$ROOT"
+# Every alert's runbook link lands on a heading of docs/operations.md.
+for anchor in $(grep -oE 'operations\.md#[a-z0-9-]+' "$PROM/alerts.yml" | sort -u | cut -d'#' -f2); do
+  grep -qiE "^#+ $(echo "$anchor" | sed 's/-/[ -]/g')\$" "$ROOT/docs/operations.md" \
+    || { echo "FAIL: alerts.yml links docs/operations.md#$anchor, which has no such heading"; exit 1; }
+done
 echo "ok: prometheus.yml, alerts.yml (unit-tested) and docker/grafana/dashboard.json"
