@@ -159,7 +159,7 @@ run_fuzzers() {
   # A long run keeps its figures apart, for the documentation.
   local kept=short
   [ "$FUZZ_SECONDS" -ge 120 ] && kept=long
-  mkdir -p "$RESULTS/$kept" && cp "$RESULTS"/fuzz-*.tsv "$RESULTS/fuzz-seconds" "$RESULTS/$kept/"
+  mkdir -p "$RESULTS/$kept" && cp "$RESULTS"/fuzz-*.tsv "$RESULTS/fuzz-seconds" "$RESULTS/commit" "$RESULTS/$kept/"
   log "fuzzing done in $(elapsed "$started")s"
   if [ $failed != 0 ]; then
     echo "a fuzzer found a crash or a broken invariant; reproduce with:" \
@@ -293,6 +293,8 @@ tsan_suite() {
 }
 
 stage_started="$(now)"
+# The commit measured, for the documentation (sanitize_docs.py).
+git -C "$ROOT" rev-parse --short HEAD >"$RESULTS/commit" 2>/dev/null || echo unknown >"$RESULTS/commit"
 ensure_packages
 case "$mode" in
   tsan) run_tsan ;;

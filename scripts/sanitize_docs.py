@@ -56,6 +56,10 @@ def read_tsv(path):
         return [line.rstrip("\n").split("\t") for line in f if line.strip()]
 
 
+def read_text(path, default):
+    return open(path).read().strip() if os.path.exists(path) else default
+
+
 def fuzz_rows(results, which):
     rows = {}
     folder = os.path.join(results, which)
@@ -103,15 +107,16 @@ def fuzz_section(results):
     for t, (what, checks) in TARGETS.items():
         files, size = corpus_size(t)
         out.append(f"| `{t}` | {what} | {checks} | {files} files, {size:,} B |")
-    seconds = {}
+    seconds, commits = {}, {}
     for which in ("short", "long"):
-        path = os.path.join(results, which, "fuzz-seconds")
-        seconds[which] = open(path).read().strip() if os.path.exists(path) else "300"
+        seconds[which] = read_text(os.path.join(results, which, "fuzz-seconds"), "300")
+        commits[which] = read_text(os.path.join(results, which, "commit"), "unknown")
     for title, rows, cmd in (
         ("CI run", short, "`scripts/test.sh` (through `scripts/sanitize.sh`, "
-                          f"`FUZZ_SECONDS={seconds['short']}`)"),
+                          f"`FUZZ_SECONDS={seconds['short']}`), commit `{commits['short']}`"),
         ("Long run", long,
-         f"`FUZZ_SECONDS={seconds['long']} scripts/sanitize.sh --fuzz-only --docs`"),
+         f"`FUZZ_SECONDS={seconds['long']} scripts/sanitize.sh --fuzz-only --docs`, "
+         f"commit `{commits['long']}`"),
     ):
         out += ["", f"**{title}**: {cmd}, two targets at a time on 2 cores. Coverage counts "
                 "the instrumented edges: our code and the header-only libraries compiled into "
@@ -149,7 +154,8 @@ def sanitizer_section(results):
         rows += read_tsv(os.path.join(results, name + ".tsv"))
     build = os.path.join(results, "build-seconds")
     if rows:
-        out += ["| suite (ASan + UBSan + LSan) | tests | passed | seconds | result |",
+        out += [f"Commit `{read_text(os.path.join(results, 'commit'), 'unknown')}`:", "",
+                "| suite (ASan + UBSan + LSan) | tests | passed | seconds | result |",
                 "|---|---|---|---|---|"]
         for r in rows:
             out.append(f"| `{r[0]}` | {r[1]} | {r[2]} | {r[3]} | {r[4]} |")
