@@ -258,6 +258,17 @@ transformer_start() {
     start_process "$1" "$BIN_DIR/transformer"
 }
 
+# Starts a gateway instance named $1 (its pid file and log) on HTTP port $2, without waiting.
+# Keys given in GATEWAY_API_KEYS are accepted beside the stack's own.
+# The dev broker (librdkafka's mock cluster) stalls ~45 ms per synchronous batch when an
+# idempotent producer pipelines requests; one request in flight per broker is 5x faster there
+# (docs/benchmarks.md). A real cluster keeps librdkafka's default.
+gateway_start() {
+  GATEWAY_API_KEYS="$(gateway_api_key)${GATEWAY_API_KEYS:+,$GATEWAY_API_KEYS}" \
+    KAFKA_PRODUCER_CONFIG="${KAFKA_PRODUCER_CONFIG:-max.in.flight.requests.per.connection=1}" \
+    HTTP_PORT="$2" start_process "$1" "$BIN_DIR/ingest-gateway"
+}
+
 # Starts the named services (default: all four) and waits until each is ready.
 services_start() {
   : "${KAFKA_BROKERS:?start the broker first}"
@@ -272,13 +283,7 @@ services_start() {
       eventgen) GATEWAY_URL="${GATEWAY_URL:-http://127.0.0.1:$GATEWAY_PORT}" \
         GATEWAY_API_KEY="${GATEWAY_API_KEY:-$api_key}" HTTP_PORT="$EVENTGEN_PORT" \
         start_process eventgen "$BIN_DIR/eventgen" ;;
-      # Keys given in GATEWAY_API_KEYS are accepted beside the stack's own.
-      # The dev broker (librdkafka's mock cluster) stalls ~45 ms per synchronous batch when an
-      # idempotent producer pipelines requests; one request in flight per broker is 5x faster
-      # there (docs/benchmarks.md). A real cluster keeps librdkafka's default.
-      ingest-gateway) GATEWAY_API_KEYS="$api_key${GATEWAY_API_KEYS:+,$GATEWAY_API_KEYS}" \
-        KAFKA_PRODUCER_CONFIG="${KAFKA_PRODUCER_CONFIG:-max.in.flight.requests.per.connection=1}" \
-        HTTP_PORT="$GATEWAY_PORT" start_process ingest-gateway "$BIN_DIR/ingest-gateway" ;;
+      ingest-gateway) gateway_start ingest-gateway "$GATEWAY_PORT" ;;
       transformer) transformer_start transformer "$TRANSFORMER_PORT" ;;
       # kpi-api refuses a role that can write: it reads as kpi_reader (migration 011).
       kpi-api) KPI_DATABASE_URL="${KPI_DATABASE_URL:-$(database_url_as kpi_reader)}" \

@@ -42,6 +42,7 @@ LOADERS="${LOADERS:-2}"
 COUNTS="${COUNTS:-1 2 3}"
 CATCH_UP_S="${CATCH_UP_S:-240}"
 BATCH=500
+STABLE_S=3  # crash_check.py wait: bronze unchanged this long means caught up
 [ "$N" -ge 100 ] && [ "$LOADERS" -ge 1 ] && [ "$LOADERS" -le 8 ] || die "need N >= 100, 1 <= LOADERS <= 8"
 export PG_FSYNC=off  # disposable warehouses; durability is the crash suite's subject
 
@@ -79,13 +80,8 @@ log "3 brokers at $KAFKA_BROKERS"
 
 # ---------------------------------------------------------------- ingest through 2 gateways
 key="$(gateway_api_key)"
-gateway_start() {  # $1 instance number, $2 port (as services_start starts the one gateway)
-  GATEWAY_API_KEYS="$key" HTTP_PORT="$2" \
-    KAFKA_PRODUCER_CONFIG="${KAFKA_PRODUCER_CONFIG:-max.in.flight.requests.per.connection=1}" \
-    start_process "ingest-gateway-$1" "$BIN_DIR/ingest-gateway"
-}
-gateway_start 1 "$GATEWAY_PORT"
-gateway_start 2 "$GATEWAY_2_PORT"
+gateway_start ingest-gateway-1 "$GATEWAY_PORT"
+gateway_start ingest-gateway-2 "$GATEWAY_2_PORT"
 wait_http "http://127.0.0.1:$GATEWAY_PORT/readyz" 30 ingest-gateway-1
 wait_http "http://127.0.0.1:$GATEWAY_2_PORT/readyz" 30 ingest-gateway-2
 
@@ -130,7 +126,7 @@ for k in $COUNTS; do
   metrics=()
   for i in $(seq 1 "$k"); do metrics+=(--metrics "http://127.0.0.1:$(tf_port "$i")/metrics"); done
   caught_up="$(CONSUMER_GROUP="$group" "${CHECK[@]}" wait --db "postgresql://postgres@127.0.0.1:$PG_PORT/$db" \
-    --ledgers "$work/ledgers" "${metrics[@]}" --timeout "$CATCH_UP_S" --stable 3)" || status=1
+    --ledgers "$work/ledgers" "${metrics[@]}" --timeout "$CATCH_UP_S" --stable "$STABLE_S")" || status=1
   s1="$(date +%s.%N)"
   log "$k: $caught_up"
   window="$(psql_admin "SELECT sum(bronze_rows), extract(epoch FROM max(committed_at) - min(started_at)) FROM ops.batches" "$db")"
@@ -139,13 +135,13 @@ for k in $COUNTS; do
     --ledgers "$work/ledgers" --scenario-dir loader-1 --scenario "$k transformers" \
     --faults "none" --caught-up "$caught_up" --results "$work/check-$k.jsonl")" || status=1
   echo "$check_out" | tail -n +1 >&2
-  python3 - "$k" "$window" "$s0" "$s1" "$work/check-$k.jsonl" "$caught_up" >>"$results" <<'EOF'
+  python3 - "$k" "$window" "$s0" "$s1" "$work/check-$k.jsonl" "$caught_up" "$STABLE_S" >>"$results" <<'EOF'
 import json, sys
-k, window, s0, s1, check, caught = sys.argv[1:7]
+k, window, s0, s1, check, caught, stable = sys.argv[1:8]
 rows, seconds = (window.split("|") + ["", ""])[:2]
 row = json.loads(open(check).read().splitlines()[-1])
 print(json.dumps({"k": int(k), "records": int(rows or 0), "batch_seconds": float(seconds or 0),
-                  "wall_seconds": float(s1) - float(s0) - 3.0,  # minus the stable wait
+                  "wall_seconds": float(s1) - float(s0) - float(stable),  # minus the stable wait
                   "caught_up": caught, "ok": row["ok"], "problems": row["problems"]}))
 EOF
 done

@@ -70,16 +70,23 @@ std::unique_ptr<transformer::TransformerApp> PipelineTest::make_transformer(
   return app;
 }
 
-transformer::TransformerConfig PipelineTest::transformer_config(size_t batch_max_events) const {
+transformer::TransformerConfig test_transformer_config(const IntegrationEnv& env,
+                                                       const std::string& group,
+                                                       const std::string& database_url) {
   transformer::TransformerConfig cfg;
-  cfg.kafka_brokers = env_.kafka_brokers;
-  cfg.consumer_group = name_;
+  cfg.kafka_brokers = env.kafka_brokers;
+  cfg.consumer_group = group;
   // The transformer as deployed: pipeline_writer (migrations 011, 012), which owns nothing.
-  cfg.database_url = url_with_user(database_url_, "pipeline_writer");
+  cfg.database_url = url_with_user(database_url, "pipeline_writer");
   cfg.pii_hmac_key = "integration-test-key-0123456789";
+  cfg.session_timeout_ms = 6000;
+  return cfg;
+}
+
+transformer::TransformerConfig PipelineTest::transformer_config(size_t batch_max_events) const {
+  auto cfg = test_transformer_config(env_, name_, database_url_);
   cfg.batch_max_wait_ms = 200;
   cfg.batch_max_events = batch_max_events;
-  cfg.session_timeout_ms = 6000;
   return cfg;
 }
 

@@ -22,6 +22,12 @@ namespace analytics::testing {
 
 constexpr int kWaitMs = 60000;
 
+/// A transformer as the tests deploy it: as pipeline_writer (migrations 011, 012) on
+/// `database_url`, in consumer group `group`, with the tests' PII key and a 6 s session.
+transformer::TransformerConfig test_transformer_config(const IntegrationEnv& env,
+                                                       const std::string& group,
+                                                       const std::string& database_url);
+
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -23,6 +23,7 @@
 #include "event_ingestor.hpp"
 #include "gateway_routes.hpp"
 #include "integration_env.hpp"
+#include "pipeline_fixture.hpp"
 #include "transformer_app.hpp"
 
 namespace analytics::testing {
@@ -94,12 +95,7 @@ TEST(TopicCreationTest, AgainstMissingTopicsNoServiceCreatesOneAndReadinessNames
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(30, 0);
 
-  transformer::TransformerConfig cfg;
-  cfg.kafka_brokers = env.kafka_brokers;
-  cfg.consumer_group = name;
-  cfg.database_url = url_with_user(database_url, "pipeline_writer");
-  cfg.pii_hmac_key = "integration-test-key-0123456789";
-  cfg.session_timeout_ms = 6000;
+  auto cfg = test_transformer_config(env, name, database_url);
   cfg.consumer_properties = {{"client.id", kafka::default_client_id("transformer")}};
   metrics::Registry transformer_registry;
   transformer::TransformerApp app(cfg, catalog, transformer_registry);
